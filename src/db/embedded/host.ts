@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { acquireLock, type LockInfo } from './lock.ts';
+
+export interface EmbeddedHost {
+  socketDir: string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedLockedError extends Error {
+  constructor(readonly dataDir: string, readonly holder: LockInfo) {
+    super(`embedded: ${dataDir} is in use by radtrack ${holder.role} (pid ${holder.pid})`);
+  }
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/**
+ * Starts a worker thread that hosts PGlite on a unix socket. In development the source is TypeScript
+ * run by tsx; Node 20 workers do not inherit the loader, so the worker registers it first.
+ */
+function tsxEsmApiPath(): string {
+  // The ESM entry of 'tsx/esm/api', found from its package.json (require.resolve would give the CJS one).
+  const pkgJson = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return join(dirname(pkgJson), pkg.exports['./esm/api'].import.default);
+}
+
+function spawnWorker(data: unknown): Worker {
+  const tsxApi = pathToFileURL(tsxEsmApiPath()).href;
+  const entry = pathToFileURL(WORKER_FILE).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+/** Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket. */
+export async function startEmbeddedHost(dataDir: string, role: string, maxConnections = 32): Promise<EmbeddedHost> {
+  const socketDir = join(dataDir, 'run');
+  const lock = acquireLock(dataDir, { pid: process.pid, socketDir, role });
+  if (!lock.ok) throw new EmbeddedLockedError(dataDir, lock.holder);
+  const worker = spawnWorker({ pgDataDir: join(dataDir, 'pgdata'), socketDir, maxConnections });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`embedded: database worker exited (${code}) during start`)));
+      worker.once('message', (msg: { type: string; message?: string }) => {
+        if (msg.type === 'ready') resolve();
+        else reject(new Error(`embedded: cannot open ${dataDir}: ${msg.message}`));
+      });
+    });
+  } catch (err) {
+    await worker.terminate();
+    lock.release();
+    throw err;
+  }
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', () => lock.release());
+  worker.unref();
+  let stopping: Promise<void> | null = null;
+  return {
+    socketDir,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        const done = () => {
+          lock.release();
+          resolve();
+        };
+        worker.once('message', () => void worker.terminate().then(done, done));
+        worker.once('exit', done);
+        worker.postMessage('stop');
+      });
+      return stopping;
+    },
+  };
+}

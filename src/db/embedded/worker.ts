@@ -1,0 +1,40 @@
+// Runs in a worker thread: PGlite executes queries synchronously in WASM, so it must not share
+// the event loop with the UDP socket. It serves the PostgreSQL wire protocol on a unix socket.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+interface WorkerInput {
+  pgDataDir: string;
+  socketDir: string;
+  maxConnections: number;
+}
+
+const input = workerData as WorkerInput;
+
+async function main(): Promise<void> {
+  mkdirSync(input.pgDataDir, { recursive: true });
+  mkdirSync(input.socketDir, { recursive: true });
+  const socketPath = join(input.socketDir, '.s.PGSQL.5432');
+  rmSync(socketPath, { force: true });
+  const db = await PGlite.create(input.pgDataDir);
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: input.maxConnections });
+  await server.start();
+  parentPort!.on('message', async (msg: unknown) => {
+    if (msg !== 'stop') return;
+    try {
+      await server.stop();
+      await db.close();
+    } finally {
+      rmSync(socketPath, { force: true });
+      parentPort!.postMessage({ type: 'stopped' });
+    }
+  });
+  parentPort!.postMessage({ type: 'ready' });
+}
+
+main().catch((err: unknown) => {
+  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+});

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+import type { DatabaseTarget } from '../../src/config/database.ts';
+import { readLock } from '../../src/db/embedded/lock.ts';
+import { createKnex, embeddedConnection, type PgConnection } from '../../src/db/knex.ts';
+
+/** The database of this test run, as the application would be told about it. */
+export function testTarget(): DatabaseTarget {
+  const url = process.env.RADTRACK_TEST_DB_URL;
+  if (url) return { kind: 'postgres', url };
+  const dataDir = process.env.RADTRACK_TEST_DATA_DIR;
+  if (!dataDir) throw new Error('test: no test database (run through npm test, or mocha with test/setup/global.ts)');
+  return { kind: 'embedded', dataDir };
+}
+
+export function testConnection(): PgConnection {
+  const target = testTarget();
+  if (target.kind === 'postgres') return target.url;
+  const holder = readLock(target.dataDir);
+  if (!holder) throw new Error('test: the embedded test database is not running');
+  return embeddedConnection(holder.socketDir);
+}
+
+/** Arguments that point a spawned `radtrack` at the test database. */
+export function cliDbArgs(): string[] {
+  const target = testTarget();
+  return target.kind === 'postgres' ? ['--db', target.url] : ['--data-dir', target.dataDir];
+}
+
+let shared: Knex | null = null;
+
+/** One pool shared by the tests of a run. */
+export function testKnex(): Knex {
+  shared ??= createKnex(testConnection(), 4);
+  return shared;
+}
+
+export async function closeTestKnex(): Promise<void> {
+  if (shared) await shared.destroy();
+  shared = null;
+}
+
+const TABLES = ['usage_hourly', 'usage_deltas', 'journal', 'sessions', 'accounts', 'ports', 'unknown_sources', 'nas'];
+
+export async function truncateAll(knex: Knex = testKnex()): Promise<void> {
+  await knex.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+}
