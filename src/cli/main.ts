@@ -1,1 +1,86 @@
-console.log('hello', process.argv.slice(2))
+// The radtrack command line (cli.md). Adding a command: one import and one `.command(x)` line in buildCli().
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { parseZone } from './args.ts';
+import type { GlobalArgs } from './context.ts';
+import { describeError, redact, secretsOfUrl, UsageError, type ExitCode } from './errors.ts';
+import { FORMATS } from './output.ts';
+import { serveCommand } from './commands/serve.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { seedCommand } from './commands/seed.ts';
+import { nasCommand } from './commands/nas.ts';
+import { accountCommand } from './commands/account.ts';
+import { sessionsCommand } from './commands/sessions.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The top-level command names yargs knows, for the "--help" hint; yargs exposes them only internally. */
+function topLevelCommands(cli: Argv): string[] {
+  try {
+    const internal = (cli as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } }).getInternalMethods();
+    return internal.getCommandInstance().getCommands();
+  } catch {
+    return [];
+  }
+}
+
+/** Where to look for help: the command the user typed, if it is one. */
+function helpHint(commands: readonly string[], args: readonly string[]): string {
+  const first = args.find((a, i) => !a.startsWith('-') && !/^--(db|data-dir|format|tz)$/.test(args[i - 1] ?? ''));
+  const command = first && commands.includes(first) ? ` ${first}` : '';
+  return `run "radtrack${command} --help" for usage`;
+}
+
+export function buildCli(args: string[]): Argv<GlobalArgs> {
+  const cli = yargs(args)
+    .scriptName('radtrack')
+    .usage('$0 <command> [options]\n\nRADIUS accounting session tracker.')
+    .option('db', { type: 'string', describe: 'PostgreSQL URL (default: DATABASE_URL; else the embedded database)', global: true })
+    .option('data-dir', { type: 'string', describe: 'embedded database folder (default: RADTRACK_DATA_DIR or ./data)', global: true })
+    .option('format', { choices: FORMATS, default: 'table' as const, describe: 'output format', global: true })
+    .option('tz', { type: 'string', describe: 'IANA time zone for times in table/csv output (json is always UTC)', global: true, coerce: (v: string) => parseZone(v, '--tz') })
+    .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
+    .command(serveCommand)
+    .command(migrateCommand)
+    .command(seedCommand)
+    .command(nasCommand)
+    .command(accountCommand)
+    .command(sessionsCommand)
+    .demandCommand(1, 'no command given')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .wrap(Math.min(110, process.stdout.columns || 100));
+  const commands = topLevelCommands(cli); // before parsing: yargs resets its command list per context
+  // Validation failures (bad flag, bad value, unknown command) become one line and exit 2, not the help dump.
+  // Errors thrown by handlers pass through unchanged.
+  cli.fail((msg, err) => {
+    if (err && err.name !== 'YError') throw err;
+    const text = (msg || err?.message || 'invalid command line').replace(/\s*\n\s*/g, ' ');
+    // Our own value parsers (args.ts) already say what to do; yargs' messages get the help hint.
+    throw new UsageError(/^(--[\w-]+|<[\w-]+>): /.test(text) ? text : `${text}; ${helpHint(commands, args)}`);
+  });
+  return cli as unknown as Argv<GlobalArgs>;
+}
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  const args = hideBin([...argv]);
+  const debug = args.includes('--debug');
+  const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
+  const dbUrl = dbAt < 0 ? undefined : args[dbAt]!.includes('=') ? args[dbAt]!.slice(5) : args[dbAt + 1];
+  try {
+    await buildCli(args).parseAsync();
+    return (process.exitCode ?? 0) as ExitCode;
+  } catch (err) {
+    const { line, exitCode } = describeError(err, debug);
+    process.stderr.write(redact(line, [...secretsOfUrl(dbUrl), ...secretsOfUrl(process.env.DATABASE_URL)]) + '\n');
+    return exitCode;
+  }
+}
+
+// Explicit exit (stack-notes): a stray timer or socket in a library must not keep a finished command alive.
+// Exit only once stdout has taken everything, so piped json/csv is never cut short.
+const code = await main(process.argv);
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,111 @@
+// Parsers for option values. Each throws a UsageError (exit 2) that names the flag and shows a valid example,
+// so yargs `coerce` can use them directly.
+import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { DateTime, IANAZone } from 'luxon';
+import { UsageError } from './errors.ts';
+
+// A calendar date, or a date and time with an optional offset. luxon's fromISO alone also takes week dates,
+// ordinal dates and bare times ("10:00" = today), which are too surprising for billing windows.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** An ISO 8601 date or time; one without an offset is read in `zone` (default UTC). */
+export function parseTime(value: string, flag: string, zone = 'UTC'): Date {
+  const text = String(value).trim();
+  const dt = ISO_TIME.test(text) ? DateTime.fromISO(text.replace(' ', 'T'), { zone }) : null;
+  if (!dt || !dt.isValid) {
+    throw new UsageError(`${flag}: "${value}" is not a date; use ISO 8601 like 2026-11-20T10:00:00Z or 2026-11-20`);
+  }
+  return dt.toJSDate();
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** Seconds, or a duration like `90m`, `100h`, `30d`, `1h30m`; must be positive. */
+export function parseDuration(value: string | number, flag: string): number {
+  const text = String(value).trim().toLowerCase();
+  let seconds: number | null = null;
+  if (/^\d+$/.test(text)) seconds = Number(text);
+  else if (/^(\d+[smhdw])+$/.test(text)) {
+    seconds = 0;
+    for (const [, n, unit] of text.matchAll(/(\d+)([smhdw])/g)) seconds += Number(n) * DURATION_UNITS[unit!]!;
+  }
+  if (seconds === null || !Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new UsageError(`${flag}: "${value}" is not a duration; use seconds or a number with s, m, h, d or w, like 3600, 90m, 100h, 30d`);
+  }
+  return seconds;
+}
+
+const SIZE_UNITS: Record<string, bigint> = {
+  b: 1n,
+  kb: 10n ** 3n,
+  mb: 10n ** 6n,
+  gb: 10n ** 9n,
+  tb: 10n ** 12n,
+  pb: 10n ** 15n,
+  kib: 2n ** 10n,
+  mib: 2n ** 20n,
+  gib: 2n ** 30n,
+  tib: 2n ** 40n,
+  pib: 2n ** 50n,
+};
+
+/** Bytes, or a size with a decimal (`500MB` = 500·10⁶) or binary (`1TiB` = 2⁴⁰) unit; must be a positive whole number of bytes. */
+export function parseSize(value: string | number, flag: string): bigint {
+  const text = String(value).trim();
+  const m = /^(\d+)(?:\.(\d+))?\s*([kmgtp]i?b|b)?$/i.exec(text);
+  const bad = () =>
+    new UsageError(`${flag}: "${value}" is not a size; use bytes or a number with a unit, like 500MB, 10GB, 1TiB (KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary)`);
+  if (!m) throw bad();
+  const [, whole, fraction = '', unit = 'b'] = m;
+  const scale = 10n ** BigInt(fraction.length);
+  const scaled = (BigInt(whole!) * scale + BigInt(fraction || '0')) * SIZE_UNITS[unit.toLowerCase()]!;
+  if (scaled % scale !== 0n || scaled === 0n) throw bad();
+  return scaled / scale;
+}
+
+/** An IANA time zone name such as `Europe/Berlin`, or `UTC`. */
+export function parseZone(value: string, flag = '--tz'): string {
+  const text = String(value).trim();
+  if (text.toUpperCase() === 'UTC' || text.toUpperCase() === 'Z') return 'UTC';
+  if (!IANAZone.isValidZone(text)) {
+    throw new UsageError(`${flag}: "${value}" is not a time zone; use an IANA name like Europe/Berlin or America/New_York, or UTC`);
+  }
+  return text;
+}
+
+/** An IPv4 or IPv6 address (no prefix length). */
+export function parseIp(value: string, flag: string): string {
+  const text = String(value).trim();
+  if (isIP(text) === 0) throw new UsageError(`${flag}: "${value}" is not an IP address; use IPv4 like 192.0.2.10 or IPv6 like 2001:db8::1`);
+  return text;
+}
+
+/** A positive whole number, e.g. for --limit. */
+export function parsePositiveInt(value: string | number, flag: string): number {
+  const text = String(value).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag}: "${value}" is not a positive whole number`);
+  return n;
+}
+
+/**
+ * A NAS secret from --secret, --secret-file or (when `env` is given) RADTRACK_NAS_SECRET, in that order,
+ * so that it need not appear on the command line. A trailing newline in the file is not part of the secret.
+ */
+export function resolveSecret(opts: { secret?: string; secretFile?: string }, env?: NodeJS.ProcessEnv): string | undefined {
+  if (opts.secret !== undefined && opts.secretFile !== undefined) {
+    throw new UsageError('give either --secret or --secret-file, not both');
+  }
+  let secret: string | undefined = opts.secret;
+  if (opts.secretFile !== undefined) {
+    try {
+      secret = readFileSync(opts.secretFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new UsageError(`--secret-file: cannot read "${opts.secretFile}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (secret === undefined && env) secret = env.RADTRACK_NAS_SECRET;
+  if (secret !== undefined && secret.length === 0) throw new UsageError('the NAS secret is empty; give a non-empty --secret');
+  return secret;
+}

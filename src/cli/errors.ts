@@ -1,0 +1,70 @@
+// Exit status and the one-line error contract of cli.md "Exit status".
+
+export const EXIT_OK = 0;
+/** Database unreachable, internal error, or the thing named does not exist. */
+export const EXIT_FAILURE = 1;
+/** Bad flag, bad value, unknown command. */
+export const EXIT_USAGE = 2;
+/** The request is understood but refused (e.g. deleting an account that sessions reference). */
+export const EXIT_REFUSED = 3;
+
+export type ExitCode = typeof EXIT_OK | typeof EXIT_FAILURE | typeof EXIT_USAGE | typeof EXIT_REFUSED;
+
+/** An error whose message is already the readable line for the user (without the "radtrack: " prefix). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE);
+    this.name = 'UsageError';
+  }
+}
+
+export class RefusedError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_REFUSED);
+    this.name = 'RefusedError';
+  }
+}
+
+/** Replaces every secret (e.g. the password of --db) that a driver or library might echo back. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('***');
+  return out;
+}
+
+/** The password and the whole URL of a database URL: both must never reach the terminal. */
+export function secretsOfUrl(url: string | undefined): string[] {
+  if (!url) return [];
+  const secrets = [url];
+  try {
+    const u = new URL(url);
+    if (u.password) secrets.push(u.password, decodeURIComponent(u.password));
+  } catch {
+    // Not a URL: the whole string is already redacted.
+  }
+  return secrets;
+}
+
+/** The line printed on stderr for any error, and the exit code that goes with it. */
+export function describeError(err: unknown, debug: boolean): { line: string; exitCode: ExitCode } {
+  if (err instanceof CliError) {
+    return { line: `radtrack: ${err.message}`, exitCode: err.exitCode };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('database: ')) {
+    return { line: `radtrack: ${message}; check --db / DATABASE_URL or --data-dir`, exitCode: EXIT_FAILURE };
+  }
+  const detail = debug && err instanceof Error && err.stack ? err.stack : message;
+  const hint = debug ? '' : ' (run again with --debug for details)';
+  return { line: `radtrack: internal error: ${detail}${hint}`, exitCode: EXIT_FAILURE };
+}
