@@ -68,3 +68,9 @@ export function describeError(err: unknown, debug: boolean): { line: string; exi
   const hint = debug ? '' : ' (run again with --debug for details)';
   return { line: `radtrack: internal error: ${detail}${hint}`, exitCode: EXIT_FAILURE };
 }
+
+/** What to do when sessions block a delete: purge removes closed sessions only. */
+export function purgeAdvice(openSessions: bigint): string {
+  const purge = 'Run "radtrack purge --before <date>" to remove old closed sessions first';
+  return openSessions > 0n ? `${purge}; open ones must close first (a Stop from the NAS, or "radtrack reconcile" for stale ones).` : `${purge}.`;
+}

@@ -175,3 +175,8 @@ export function showBytes(bytes: unknown): string {
   }
   return u === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${BYTE_UNITS[u]}`;
 }
+
+/** "1 session", "12 sessions". */
+export function countOf(n: bigint | number, noun: string): string {
+  return `${n} ${noun}${n === 1n || n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,71 @@
+// Session listing (cli.md "A session object"): one row per session with its NAS, port and account resolved.
+import type { Knex } from 'knex';
+import type { CloseReason, SessionFlag } from '../accounting/session.ts';
+
+export interface SessionRow {
+  id: bigint;
+  username: string;
+  nas_ip: string;
+  /** ports.port_key: NAS-Port-Id if the NAS sent one, else NAS-Port. */
+  nas_port: string | null;
+  acct_session_id: string;
+  login: Date;
+  logout: Date | null;
+  last_update: Date;
+  status: 'open' | 'closed';
+  close_reason: CloseReason | null;
+  terminate_cause: string | null;
+  session_time: bigint;
+  input_octets: bigint;
+  output_octets: bigint;
+  input_packets: bigint;
+  output_packets: bigint;
+  framed_ip: string | null;
+  calling_station_id: string | null;
+  called_station_id: string | null;
+  logout_estimated: boolean;
+  flags: SessionFlag[];
+  interim_count: number;
+}
+
+export interface SessionFilters {
+  open?: boolean;
+  username?: string;
+  nasIp?: string;
+  framedIp?: string;
+  /** With `until`: sessions overlapping [since, until) — login < until and (open or logout ≥ since). */
+  since?: Date;
+  until?: Date;
+  limit?: number;
+}
+
+export const DEFAULT_SESSION_LIMIT = 100;
+
+/** The `select` list of a SessionRow, over `sessions s`, `accounts a`, `nas n`, `ports p`; for reports to reuse. */
+export const SESSION_ROW_SELECT = `
+  s.id, a.username, host(n.address) AS nas_ip, p.port_key AS nas_port, s.acct_session_id,
+  s.login, s.logout, s.last_update, CASE WHEN s.logout IS NULL THEN 'open' ELSE 'closed' END AS status,
+  s.close_reason, s.terminate_cause, s.session_time, s.input_octets, s.output_octets, s.input_packets,
+  s.output_packets, host(s.framed_ip) AS framed_ip, s.calling_station_id, s.called_station_id,
+  s.logout_estimated, s.flags, s.interim_count`;
+
+/** A query builder for session rows with their joins; callers add filters and order. */
+export function sessionRowsQuery(knex: Knex): Knex.QueryBuilder {
+  return knex('sessions as s')
+    .join('accounts as a', 'a.id', 's.account_id')
+    .join('nas as n', 'n.id', 's.nas_id')
+    .leftJoin('ports as p', 'p.id', 's.port_id')
+    .select(knex.raw(SESSION_ROW_SELECT));
+}
+
+/** Sessions matching all given filters, newest login first. */
+export async function listSessions(knex: Knex, f: SessionFilters = {}): Promise<SessionRow[]> {
+  const q = sessionRowsQuery(knex);
+  if (f.open) q.whereNull('s.logout');
+  if (f.username !== undefined) q.where('a.username', f.username);
+  if (f.nasIp !== undefined) q.whereRaw('n.address = ?::inet', [f.nasIp]);
+  if (f.framedIp !== undefined) q.whereRaw('s.framed_ip = ?::inet', [f.framedIp]);
+  if (f.until !== undefined) q.where('s.login', '<', f.until);
+  if (f.since !== undefined) q.where((w) => w.whereNull('s.logout').orWhere('s.logout', '>=', f.since!));
+  return q.orderBy([{ column: 's.login', order: 'desc' }, { column: 's.id', order: 'desc' }]).limit(f.limit ?? DEFAULT_SESSION_LIMIT);
+}

@@ -1,0 +1,148 @@
+import type { Argv, CommandModule } from 'yargs';
+import { addNas, listUnknownSources, PORT_POLICIES, removeNas, updateNas, type NasRow, type NasSettings, type PortPolicy } from '../../admin/nas.ts';
+import { nasStatus, type NasStatusRow } from '../../reports/nas-status.ts';
+import { parseDuration, parseIp, resolveSecret } from '../args.ts';
+import { withDatabase, type GlobalArgs } from '../context.ts';
+import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
+import { countOf, printMessage, printObject, printRows, type Column } from '../output.ts';
+
+interface NasArgs extends GlobalArgs {
+  ip: string;
+}
+
+interface NasSettingsArgs extends NasArgs {
+  secret?: string;
+  secretFile?: string;
+  name?: string;
+  portPolicy?: PortPolicy;
+  interimInterval?: number;
+}
+
+const SECRET_HELP = 'shared secret; rather than on the command line, give --secret-file or (for add) RADTRACK_NAS_SECRET';
+
+function ipPositional(y: Argv<GlobalArgs>): Argv<NasArgs> {
+  return y.positional('ip', { type: 'string', describe: 'NAS source address (IPv4 or IPv6)', coerce: (v: string) => parseIp(v, '<ip>') }) as unknown as Argv<NasArgs>;
+}
+
+function settingsOptions(y: Argv<GlobalArgs>): Argv<NasSettingsArgs> {
+  return ipPositional(y)
+    .option('secret', { type: 'string', describe: SECRET_HELP })
+    .option('secret-file', { type: 'string', describe: 'read the shared secret from this file (one trailing newline ignored)' })
+    .option('name', { type: 'string', describe: 'a name for people' })
+    .option('port-policy', { choices: PORT_POLICIES, describe: 'what to do with two open sessions on one port' })
+    .option('interim-interval', {
+      type: 'string',
+      describe: 'seconds (or 5m, 1h) between the NAS\'s Interim-Updates; silence for 3× this marks it silent',
+      coerce: (v: string) => parseDuration(v, '--interim-interval'),
+    }) as unknown as Argv<NasSettingsArgs>;
+}
+
+function settingsOf(argv: NasSettingsArgs, secret: string | undefined): NasSettings {
+  return { secret, name: argv.name, portPolicy: argv.portPolicy, interimIntervalSeconds: argv.interimInterval };
+}
+
+function printNas(nas: NasRow, message: string, argv: GlobalArgs): void {
+  if (argv.format === 'table') printMessage(message, argv.format);
+  else printObject({ ...nas }, argv.format);
+}
+
+const describeNas = (n: NasRow) => `${n.address}${n.name ? ` "${n.name}"` : ''} (port policy ${n.port_policy}, interim interval ${n.interim_interval} s)`;
+
+const addCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
+  command: 'add <ip>',
+  describe: 'register a NAS (RADIUS client)',
+  builder: (y) => settingsOptions(y).example('RADTRACK_NAS_SECRET=s3cret $0 nas add 192.0.2.10 --name bras-1', ''),
+  handler: (argv) =>
+    withDatabase(argv, 'nas', async (knex) => {
+      const secret = resolveSecret(argv, process.env);
+      if (secret === undefined) throw new UsageError('nas add: no secret; give --secret, --secret-file or RADTRACK_NAS_SECRET');
+      const nas = await addNas(knex, argv.ip, { ...settingsOf(argv, secret), secret });
+      if (!nas) throw new RefusedError(`NAS ${argv.ip} is already registered; use "radtrack nas set ${argv.ip} …" to change it`);
+      printNas(nas, `added NAS ${describeNas(nas)}`, argv);
+    }),
+};
+
+const setCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
+  command: 'set <ip>',
+  describe: 'change a NAS; the running listener picks it up within seconds',
+  builder: (y) => settingsOptions(y).example('$0 nas set 192.0.2.10 --secret-file /etc/radtrack/bras-1.secret', ''),
+  handler: (argv) =>
+    withDatabase(argv, 'nas', async (knex) => {
+      // The environment variable is not used here: a stray RADTRACK_NAS_SECRET must not silently replace a secret.
+      const changes = settingsOf(argv, resolveSecret(argv));
+      if (Object.values(changes).every((v) => v === undefined)) {
+        throw new UsageError('nas set: nothing to change; give --secret, --secret-file, --name, --port-policy or --interim-interval');
+      }
+      const nas = await updateNas(knex, argv.ip, changes);
+      if (!nas) throw new CliError(`no NAS ${argv.ip} is registered; "radtrack nas add" registers it`);
+      printNas(nas, `changed NAS ${describeNas(nas)}${changes.secret !== undefined ? ', new secret' : ''}`, argv);
+    }),
+};
+
+const removeCommand: CommandModule<GlobalArgs, NasArgs> = {
+  command: 'remove <ip>',
+  describe: 'unregister a NAS that no session references',
+  builder: ipPositional,
+  handler: (argv) =>
+    withDatabase(argv, 'nas', async (knex) => {
+      const result = await removeNas(knex, argv.ip);
+      if (result.status === 'not_found') throw new CliError(`no NAS ${argv.ip} is registered; "radtrack nas list" shows them`);
+      if (result.status === 'referenced') {
+        throw new RefusedError(
+          `NAS ${argv.ip} has ${countOf(result.sessions, 'session')} (${result.open} open); it cannot be removed while sessions reference it. ` +
+            purgeAdvice(result.open),
+        );
+      }
+      if (argv.format === 'table') printMessage(`removed NAS ${argv.ip}`, argv.format);
+      else printObject({ address: argv.ip, removed: true }, argv.format);
+    }),
+};
+
+export const NAS_STATUS_COLUMNS: readonly Column<NasStatusRow>[] = [
+  'address',
+  'name',
+  { key: 'port_policy', header: 'policy' },
+  { key: 'interim_interval', header: 'interim' },
+  'last_seen',
+  'last_restart',
+  { key: 'open_sessions', header: 'open' },
+  'state',
+  'accepted',
+  { key: 'duplicates', header: 'dups' },
+  'malformed',
+  { key: 'bad_authenticator', header: 'bad_auth' },
+  { key: 'unsupported_code', header: 'bad_code' },
+  { key: 'clock_skew', header: 'skew' },
+];
+
+const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'list',
+  describe: 'each NAS with its state and packet counters (never the secret)',
+  handler: (argv) =>
+    withDatabase(argv, 'nas', async (knex) => {
+      printRows(await nasStatus(knex), NAS_STATUS_COLUMNS, argv.format, { tz: argv.tz, empty: 'no NAS registered; "radtrack nas add" registers one' });
+    }),
+};
+
+const unknownCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'unknown',
+  describe: 'sources that sent datagrams but are not registered',
+  handler: (argv) =>
+    withDatabase(argv, 'nas', async (knex) => {
+      printRows(await listUnknownSources(knex), ['address', 'first_seen', 'last_seen', 'count'], argv.format, { tz: argv.tz, empty: 'no unknown sources' });
+    }),
+};
+
+export const nasCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'nas',
+  describe: 'manage NASes (RADIUS clients): add, set, remove, list, unknown',
+  builder: (y) =>
+    y
+      .command(addCommand)
+      .command(setCommand)
+      .command(removeCommand)
+      .command(listCommand)
+      .command(unknownCommand)
+      .demandCommand(1, 'nas: which one? add, set, remove, list or unknown') as unknown as Argv<GlobalArgs>,
+  handler: () => undefined,
+};
