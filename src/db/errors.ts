@@ -1,0 +1,19 @@
+// SQLSTATE classes the ingest path decides on (match err.code, never err.message).
+
+/** Worth retrying the same transaction at once: serialization failure, deadlock. */
+export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+/** The database is not there (connection refused/reset, shutting down, starting up): back off and wait. */
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  return (
+    code.startsWith('08') ||
+    code === '57P01' || code === '57P02' || code === '57P03' || code === '53300' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'ENOENT'].includes(code) ||
+    (err instanceof Error && (err.name === 'KnexTimeoutError' || /Connection terminated|not queryable/i.test(err.message)))
+  );
+}
+
+export function isRetryable(err: unknown): boolean {
+  return RETRYABLE_SQLSTATES.has((err as { code?: string } | null)?.code ?? '');
+}
