@@ -166,3 +166,8 @@ export function isValidResponse(response: Buffer, request: Buffer, secret: strin
   if (messageAuthenticators.length > 1) return false;
   return hmacMessageAuthenticator(packet, req.packet.authenticator, key).equals(messageAuthenticators[0].value);
 }
+
+// An unsigned Accounting-Request holding exactly these attributes, decoded: for tests of attribute reading.
+export function packetWithAttributes(attributes: RawAttribute[]): RadiusPacket {
+  return parsed(encodePacket({ code: CODE.ACCOUNTING_REQUEST, identifier: 1, authenticator: ZERO_AUTHENTICATOR, attributes }));
+}
