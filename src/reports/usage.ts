@@ -1,0 +1,127 @@
+// Usage per account in a period (accounting.md §9, cli.md `report usage`), answered from the rollups:
+//   whole UTC hours        usage_hourly (survives purge)
+//   non-hour-aligned edges usage_deltas, through the same usage_share rule the rollups were built with
+//   open sessions          covered time from last_update up to min(now, to); no octets (none reported yet)
+//   sessions               sessions with any part in the period: login < to and coalesce(logout, now) > from.
+//                          Only sessions still kept count: after a purge the rollups keep the usage, not the sessions.
+import type { Knex } from 'knex';
+import { planPeriod, type Period } from './period.ts';
+
+/** One usage row; snake_case because it is the cli.md JSON record as it is printed. */
+export interface UsageRecord {
+  account_id: bigint;
+  username: string;
+  sessions: number;
+  seconds: number;
+  input_octets: bigint;
+  output_octets: bigint;
+}
+
+export interface UsageQuery {
+  period: Period;
+  /** The instant open sessions count up to. */
+  now: Date;
+  /** Only this account (its row is returned even when it used nothing). */
+  accountId?: bigint;
+}
+
+interface RawUsage {
+  account_id: bigint;
+  username: string;
+  sessions: number;
+  seconds: string;
+  input_octets: string;
+  output_octets: string;
+}
+
+export type TopBy = 'octets' | 'seconds';
+
+/** How the usage rows are picked: all by username, or the `limit` largest by octets (input + output) or seconds. */
+type Selection = { kind: 'all' } | { kind: 'top'; by: TopBy; limit: number };
+
+function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Record<string, unknown> } {
+  const plan = planPeriod(q.period);
+  const bindings: Record<string, unknown> = { t_from: q.period.from, t_to: q.period.to, t_now: q.now };
+  const only = (col: string) => (q.accountId === undefined ? '' : `AND ${col} = :account_id`);
+  if (q.accountId !== undefined) bindings.account_id = q.accountId;
+  const parts: string[] = [];
+  if (plan.hours) {
+    bindings.h_from = plan.hours.from;
+    bindings.h_to = plan.hours.to;
+    parts.push(`
+      SELECT account_id, 0 AS sessions, sum(seconds)::numeric AS seconds, sum(input_octets) AS input_octets,
+             sum(output_octets) AS output_octets
+      FROM usage_hourly WHERE hour >= :h_from::timestamptz AND hour < :h_to::timestamptz ${only('account_id')}
+      GROUP BY account_id`);
+  }
+  plan.edges.forEach((e, i) => {
+    bindings[`e${i}_from`] = e.from;
+    bindings[`e${i}_to`] = e.to;
+    const [a, b] = [`:e${i}_from::timestamptz`, `:e${i}_to::timestamptz`];
+    parts.push(`
+      SELECT account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
+             sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))
+      FROM usage_deltas
+      WHERE tstzrange(t0, t1, '[]') && tstzrange(${a}, ${b}, '[)') ${only('account_id')}
+      GROUP BY account_id`);
+  });
+  // The open tail and the count of closed sessions go through indexes: sessions_open_nas_idx (partial, open
+  // only) and the GiST span index of closed sessions (migration 20261122010000_reports).
+  parts.push(`
+      SELECT account_id, 0, sum(extract(epoch FROM least(:t_now::timestamptz, :t_to::timestamptz) - greatest(last_update, :t_from::timestamptz))), 0, 0
+      FROM sessions
+      WHERE logout IS NULL AND greatest(last_update, :t_from::timestamptz) < least(:t_now::timestamptz, :t_to::timestamptz) ${only('account_id')}
+      GROUP BY account_id`);
+  parts.push(`
+      SELECT account_id, count(*), 0, 0, 0 FROM sessions
+      WHERE logout IS NOT NULL AND tstzrange(login, logout, '[]') && tstzrange(:t_from::timestamptz, :t_to::timestamptz, '[)')
+        AND login < :t_to::timestamptz AND logout > :t_from::timestamptz ${only('account_id')}
+      GROUP BY account_id`);
+  parts.push(`
+      SELECT account_id, count(*), 0, 0, 0 FROM sessions
+      WHERE logout IS NULL AND login < :t_to::timestamptz AND :t_now::timestamptz > :t_from::timestamptz ${only('account_id')}
+      GROUP BY account_id`);
+  const sql = `
+    SELECT a.id AS account_id, a.username, sum(p.sessions)::int AS sessions, round(sum(p.seconds))::text AS seconds,
+           round(sum(p.input_octets))::text AS input_octets, round(sum(p.output_octets))::text AS output_octets
+    FROM (${parts.join('\n      UNION ALL')}) AS p (account_id, sessions, seconds, input_octets, output_octets)
+    JOIN accounts a ON a.id = p.account_id
+    GROUP BY a.id, a.username
+    ${orderSql(sel, bindings)}`;
+  return { sql, bindings };
+}
+
+function orderSql(sel: Selection, bindings: Record<string, unknown>): string {
+  if (sel.kind === 'all') return 'ORDER BY a.username';
+  bindings.top_limit = sel.limit;
+  const key = sel.by === 'octets' ? 'sum(p.input_octets) + sum(p.output_octets)' : 'sum(p.seconds)';
+  return `ORDER BY ${key} DESC, a.username LIMIT :top_limit`;
+}
+
+async function queryUsage(knex: Knex, q: UsageQuery, sel: Selection): Promise<UsageRecord[]> {
+  const { sql, bindings } = usageSql(q, sel);
+  const { rows } = (await knex.raw(sql, bindings)) as { rows: RawUsage[] };
+  return rows.map((r) => ({
+    account_id: r.account_id,
+    username: r.username,
+    sessions: r.sessions,
+    seconds: Number(r.seconds),
+    input_octets: BigInt(r.input_octets),
+    output_octets: BigInt(r.output_octets),
+  }));
+}
+
+/** The `limit` accounts that used most in the period, by octets (input + output) or seconds; ties by username. */
+export async function topUsage(knex: Knex, q: UsageQuery, by: TopBy, limit: number): Promise<UsageRecord[]> {
+  return queryUsage(knex, q, { kind: 'top', by, limit });
+}
+
+/** Usage per account in the period, by username; accounts with nothing in the period are left out. */
+export async function usageByAccount(knex: Knex, q: UsageQuery): Promise<UsageRecord[]> {
+  const records = await queryUsage(knex, q, { kind: 'all' });
+  if (q.accountId !== undefined && records.length === 0) {
+    const account = await knex('accounts').where({ id: q.accountId }).first('username');
+    if (account) records.push({ account_id: q.accountId, username: account.username, sessions: 0, seconds: 0, input_octets: 0n, output_octets: 0n });
+  }
+  return records;
+}
