@@ -13,6 +13,9 @@ export function createKnex(connection: PgConnection, poolMax = 4): Knex {
     connection,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
+    // knex would print pool and connection errors to the console itself; every one of them also rejects a
+    // query, which the caller handles (the listener backs off, the CLI prints one line).
+    log: { warn() {}, error() {}, deprecate() {}, debug() {} },
   });
 }
 

@@ -1,0 +1,66 @@
+// §2: with the database unavailable nothing is acknowledged; when it returns, the NAS's retransmission is
+// stored and answered, once. A real outage: the server refuses and drops this database's connections.
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { createKnex } from '../../src/db/knex.ts';
+import { silentLogger } from '../../src/log.ts';
+import { startListener, type Listener } from '../../src/server/udp-listener.ts';
+import { accountingRequest, isValidResponse } from '../helpers/packets.ts';
+import { testConnection, testKnex, testTarget, truncateAll } from '../helpers/db.ts';
+import { addNas, makeClient, SECRET, type TestClient } from '../helpers/listener.ts';
+
+describe('listener: database outage', function () {
+  this.timeout(60_000);
+  let admin: Knex;
+  let own: Knex;
+  let listener: Listener;
+  let client: TestClient;
+  let dbName: string;
+
+  before(function () {
+    if (testTarget().kind !== 'postgres') this.skip(); // needs a server whose connections can be refused
+  });
+
+  beforeEach(async () => {
+    await truncateAll();
+    await addNas(testKnex());
+    dbName = new URL(process.env.RADTRACK_TEST_DB_URL!).pathname.slice(1);
+    admin = createKnex(process.env.RADTRACK_TEST_SERVER_URL!, 1);
+    own = createKnex(testConnection(), 2);
+    listener = await startListener({ knex: own, log: silentLogger, host: '127.0.0.1', port: 0 });
+    client = await makeClient(listener.address().port);
+  });
+
+  afterEach(async () => {
+    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+    client.close();
+    await listener.stop();
+    await own.destroy();
+    await admin.destroy();
+  });
+
+  async function outage(): Promise<void> {
+    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
+    await admin.raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?`, [dbName]);
+  }
+
+  it('sends no Accounting-Response while the database is down, and stores the retransmission once it is back', async () => {
+    const start = accountingRequest({ statusType: 'Start', sessionId: 'D1', userName: 'dora', nasPort: 1 }, SECRET);
+    expect(await client.request(start)).to.not.equal(null);
+
+    await outage();
+    const interim = accountingRequest({ statusType: 'Interim-Update', sessionId: 'D1', userName: 'dora', nasPort: 1, sessionTime: 60, inputOctets: 123, outputOctets: 456 }, SECRET);
+    expect(await client.request(interim, 1500), 'no ACK while the database is down').to.equal(null);
+    expect(await client.request(interim, 1500), 'nor for the retransmission').to.equal(null);
+
+    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+    let response: Buffer | null = null;
+    for (let i = 0; i < 20 && !response; i++) response = await client.request(interim, 1000);
+    expect(response, 'answered after recovery').to.not.equal(null);
+    expect(isValidResponse(response!, interim, SECRET)).to.equal(true);
+
+    const rows = await testKnex()('sessions').select('interim_count', 'input_octets', 'output_octets');
+    expect(rows).to.deep.equal([{ interim_count: 1, input_octets: 123n, output_octets: 456n }]);
+    expect(await testKnex()('journal').count({ n: '*' }).first()).to.deep.equal({ n: 2n });
+  });
+});
