@@ -1,0 +1,583 @@
+// Ingest benchmark: the real `radtrack serve` daemon (child process) on a fresh database, fed by a NAS-like
+// UDP client on loopback. Prints packets/s, latency, CPU per packet, and checks every session row exactly.
+//
+//   node --import tsx bench/ingest.ts [--sessions 5000] [--parallel 64] [--batch-size N] [--batch-delay MS]
+//                                     [--embedded] [--keep] [--warmup 500] [--max-seconds 300]
+//
+// PostgreSQL: database radtrack_bench_ingest on DATABASE_URL's server (default
+// postgres://postgres@127.0.0.1:5432/postgres), dropped and recreated. --embedded: a fresh temp PGlite data dir.
+// Traffic goes to 127.0.0.1 only; every loop is bounded in count and time. No timing assertions: figures are
+// printed; the exit code is non-zero only when the benchmark could not run or the rows are wrong.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import dgram from 'node:dgram';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'radtrack');
+const DB_NAME = 'radtrack_bench_ingest';
+const SECRET = 'bench-secret';
+const CLK_TCK = 100; // Linux USER_HZ
+
+export interface IngestOptions {
+  sessions: number;
+  parallel: number;
+  batchSize?: number;
+  batchDelay?: number;
+  embedded: boolean;
+  keep: boolean;
+  warmup: number;
+  maxSeconds: number;
+  timeoutMs: number;
+  tries: number;
+  portPolicy: 'autoclose' | 'flag' | 'ignore';
+  seed: number;
+  cpuProf?: string;
+}
+
+const DEFAULTS: IngestOptions = {
+  sessions: 5000,
+  parallel: 64,
+  embedded: false,
+  keep: false,
+  warmup: 500,
+  maxSeconds: 300,
+  timeoutMs: 3000,
+  tries: 5,
+  portPolicy: 'autoclose',
+  seed: 1,
+};
+
+const USAGE = `usage: bench/ingest.ts [--sessions N] [--parallel P] [--batch-size N] [--batch-delay MS] [--embedded] [--keep]
+                       [--warmup SESSIONS] [--max-seconds S] [--port-policy autoclose|flag|ignore] [--seed N]
+                       [--cpu-prof DIR]   (runs the daemon under node --cpu-prof, profile written to DIR)`;
+
+export function parseArgs(argv: string[]): IngestOptions {
+  const o: IngestOptions = { ...DEFAULTS };
+  const int = (name: string, v: string | undefined, lo: number, hi: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name}: expected an integer ${lo}-${hi}, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const val = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--sessions': o.sessions = int(flag, val(), 1, 200_000); break;
+      case '--parallel': o.parallel = int(flag, val(), 1, 1024); break;
+      case '--batch-size': o.batchSize = int(flag, val(), 1, 5000); break;
+      case '--batch-delay': o.batchDelay = int(flag, val(), 0, 1000); break;
+      case '--warmup': o.warmup = int(flag, val(), 0, 20_000); break;
+      case '--max-seconds': o.maxSeconds = int(flag, val(), 1, 3600); break;
+      case '--seed': o.seed = int(flag, val(), 0, 2 ** 31); break;
+      case '--embedded': o.embedded = true; break;
+      case '--keep': o.keep = true; break;
+      case '--cpu-prof': o.cpuProf = val(); break;
+      case '--port-policy': {
+        const v = val();
+        if (v !== 'autoclose' && v !== 'flag' && v !== 'ignore') throw new Error(`--port-policy: ${v}`);
+        o.portPolicy = v;
+        break;
+      }
+      case '-h': case '--help': console.log(USAGE); process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: throw new Error(`unknown argument ${a}\n${USAGE}`);
+    }
+  }
+  if (o.parallel > o.sessions) throw new Error('--parallel must not exceed --sessions (rounds order keeps one packet per session in flight)');
+  return o;
+}
+
+// ------------------------------------------------------------------ load (same shape as gen_packets.py)
+const CAUSES: [string, number, number][] = [ // name, value, weight
+  ['User-Request', 1, 45], ['Lost-Carrier', 2, 20], ['Idle-Timeout', 4, 12], ['Session-Timeout', 5, 8],
+  ['Admin-Reset', 6, 5], ['NAS-Request', 10, 4], ['Port-Error', 8, 3], ['Lost-Service', 3, 3],
+];
+const INTERIMS = 2;
+const INTERVAL = 300;
+const BASE_TS = 1767225600; // 2026-01-01T00:00:00Z
+
+interface Session {
+  user: string;
+  sid: string;
+  nasIp: number[];
+  nasId: string;
+  port: number;
+  framedIp: number[];
+  mac: string;
+  startTs: number;
+  times: number[]; // offsets of Start, Interims, Stop
+  inCum: bigint[];
+  outCum: bigint[];
+  pin: number[];
+  pout: number[];
+  cause: [string, number];
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function buildSessions(n: number, seed: number, prefix: string, portBase: number): Session[] {
+  const rnd = mulberry32(seed);
+  const randint = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const out: Session[] = [];
+  const totalW = CAUSES.reduce((s, c) => s + c[2], 0);
+  for (let s = 0; s < n; s++) {
+    const heavy = rnd() < 0.1; // 10 % exceed 4 GiB: Gigawords
+    const inCum = [0n], outCum = [0n], pin = [0], pout = [0];
+    for (let j = 0; j <= INTERIMS; j++) {
+      const din = heavy ? randint(1 << 30, 3 * 2 ** 31) : randint(50_000, 300_000_000);
+      const dout = heavy ? randint(1 << 28, 2 ** 31) : randint(10_000, 40_000_000);
+      inCum.push(inCum[j]! + BigInt(din));
+      outCum.push(outCum[j]! + BigInt(dout));
+      pin.push(pin[j]! + Math.floor(din / 900) + 1);
+      pout.push(pout[j]! + Math.floor(dout / 600) + 1);
+    }
+    let x = rnd() * totalW;
+    let cause = CAUSES[CAUSES.length - 1]!;
+    for (const c of CAUSES) if ((x -= c[2]) <= 0) { cause = c; break; }
+    const nas = s % 16;
+    out.push({
+      user: `${prefix}sub${String(s).padStart(7, '0')}`,
+      sid: `${prefix}${(seed >>> 0).toString(16).toUpperCase().padStart(8, '0')}-${s.toString(16).toUpperCase().padStart(8, '0')}`,
+      nasIp: [192, 0, 2, nas + 1],
+      nasId: `bng-${String(nas + 1).padStart(2, '0')}`,
+      // One NAS (radtrack identifies it by source address, all traffic comes from 127.0.0.1): one port per
+      // concurrent session, as on a real BNG. (The shared harness uses NAS-Port = s / 16 with 16 NAS-IPs.)
+      port: portBase + s,
+      framedIp: [100, 64 + (Math.floor(s / 250 / 256) % 64), Math.floor(s / 250) % 256, (s % 250) + 2],
+      mac: `02-00-${[24, 16, 8, 0].map((b) => ((s >>> b) & 0xff).toString(16).toUpperCase().padStart(2, '0')).join('-')}`,
+      startTs: BASE_TS + randint(0, 3600),
+      times: [0, ...Array.from({ length: INTERIMS }, (_, j) => INTERVAL * (j + 1)), INTERIMS * INTERVAL + randint(1, INTERVAL)],
+      inCum, outCum, pin, pout,
+      cause: [cause[0], cause[1]],
+    });
+  }
+  return out;
+}
+
+function attr(type: number, value: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type, value.length + 2]), value]);
+}
+const u32 = (n: number | bigint) => { const b = Buffer.alloc(4); b.writeUInt32BE(Number(n)); return b; };
+const str = (s: string) => Buffer.from(s, 'utf8');
+
+/** Attributes of packet j of a session (0 = Start, 1..INTERIMS = Interim-Update, last = Stop). */
+function packetAttributes(s: Session, j: number): Buffer {
+  const status = j === 0 ? 1 : j <= INTERIMS ? 3 : 2;
+  const t = s.times[j]!;
+  const parts = [
+    attr(40, u32(status)), attr(1, str(s.user)), attr(44, str(s.sid)), attr(4, Buffer.from(s.nasIp)),
+    attr(32, str(s.nasId)), attr(5, u32(s.port)), attr(61, u32(15)), attr(6, u32(2)), attr(7, u32(1)),
+    attr(8, Buffer.from(s.framedIp)), attr(31, str(s.mac)), attr(30, str(s.nasId)), attr(45, u32(1)),
+    attr(41, u32(0)), attr(55, u32(s.startTs + t)),
+  ];
+  if (j > 0) {
+    const i = s.inCum[j]!, o = s.outCum[j]!;
+    parts.push(attr(46, u32(t)), attr(42, u32(i & 0xffffffffn)), attr(52, u32(i >> 32n)),
+      attr(43, u32(o & 0xffffffffn)), attr(53, u32(o >> 32n)), attr(47, u32(s.pin[j]!)), attr(48, u32(s.pout[j]!)));
+  }
+  if (j === INTERIMS + 1) parts.push(attr(49, u32(s.cause[1])));
+  return Buffer.concat(parts);
+}
+
+/** "rounds" order: all Starts, then all first Interims, ..., then all Stops (one packet per session in flight). */
+function roundsPackets(sessions: Session[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let j = 0; j <= INTERIMS + 1; j++) for (const s of sessions) out.push(packetAttributes(s, j));
+  return out;
+}
+
+// ------------------------------------------------------------------ UDP client (a NAS with a window)
+const md5 = (...b: Buffer[]) => { const h = createHash('md5'); for (const x of b) h.update(x); return h.digest(); };
+const ZERO16 = Buffer.alloc(16);
+
+export interface SendResult {
+  packets: number;
+  answered: number;
+  lost: number;
+  retransmits: number;
+  badResponses: number;
+  wallS: number;
+  latenciesMs: Float64Array;
+  clientCpuS: number;
+  timedOut: boolean;
+}
+
+export async function sendLoad(opts: {
+  port: number; secret: string; attrs: Buffer[]; parallel: number; timeoutMs: number; tries: number; maxSeconds: number;
+  onStart?: () => void;
+}): Promise<SendResult> {
+  const { attrs, parallel } = opts;
+  const secret = Buffer.from(opts.secret);
+  const total = attrs.length;
+  const latencies = new Float64Array(total).fill(NaN);
+  // At most 128 outstanding per socket; identifiers reused least-recently-used first.
+  const nsock = Math.ceil(parallel / 128);
+  interface Pending { idx: number; buf: Buffer; firstSent: number; sentAt: number; tries: number }
+  interface Sock { sock: dgram.Socket; free: number[]; pending: (Pending | null)[] }
+  const socks: Sock[] = [];
+  for (let i = 0; i < nsock; i++) {
+    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    socks.push({ sock, free: Array.from({ length: 256 }, (_, k) => k), pending: new Array(256).fill(null) });
+    await new Promise<void>((res, rej) => { sock.once('error', rej); sock.connect(opts.port, '127.0.0.1', () => { sock.off('error', rej); res(); }); });
+  }
+  const st = { answered: 0, lost: 0, retransmits: 0, badResponses: 0 };
+  let next = 0, inflight = 0;
+  const now = () => performance.now();
+  return new Promise<SendResult>((resolve) => {
+    let t0 = 0;
+    let cpu0: NodeJS.CpuUsage;
+    let done = false;
+    const sendNext = (s: Sock) => {
+      while (inflight < parallel && next < total && s.free.length > 128) {
+        const idx = next++;
+        const id = s.free.shift()!;
+        const a = attrs[idx]!;
+        const buf = Buffer.allocUnsafe(20 + a.length);
+        buf[0] = 4; buf[1] = id; buf.writeUInt16BE(buf.length, 2);
+        ZERO16.copy(buf, 4); a.copy(buf, 20);
+        md5(buf.subarray(0, 4), ZERO16, a, secret).copy(buf, 4);
+        const t = now();
+        s.pending[id] = { idx, buf, firstSent: t, sentAt: t, tries: 1 };
+        inflight++;
+        s.sock.send(buf);
+      }
+    };
+    const pump = () => { for (const s of socks) sendNext(s); maybeDone(); };
+    const complete = (s: Sock, id: number) => { s.pending[id] = null; s.free.push(id); inflight--; };
+    const maybeDone = () => { if (!done && next >= total && inflight === 0) finish(false); };
+    const finish = (timedOut: boolean) => {
+      done = true;
+      const wallS = (now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      clearInterval(timer); clearTimeout(guard);
+      for (const s of socks) s.sock.close();
+      resolve({ packets: total, ...st, wallS, latenciesMs: latencies, clientCpuS: (cpu.user + cpu.system) / 1e6, timedOut });
+    };
+    for (const s of socks) {
+      s.sock.on('message', (msg) => {
+        if (msg.length < 20) { st.badResponses++; return; }
+        const p = s.pending[msg[1]!];
+        const len = msg.readUInt16BE(2);
+        if (!p || msg[0] !== 5 || len < 20 || len > msg.length) { st.badResponses++; return; }
+        if (!md5(msg.subarray(0, 4), p.buf.subarray(4, 20), msg.subarray(20, len), secret).equals(msg.subarray(4, 20))) {
+          st.badResponses++;
+          return;
+        }
+        latencies[p.idx] = now() - p.firstSent;
+        st.answered++;
+        complete(s, msg[1]!);
+        pump();
+      });
+      s.sock.on('error', (e) => console.error(`bench: socket error ${e.message}`));
+    }
+    // Retransmit like a NAS: the same packet again after timeoutMs, at most `tries` sends in all.
+    const timer = setInterval(() => {
+      const t = now();
+      for (const s of socks) {
+        for (let id = 0; id < 256; id++) {
+          const p = s.pending[id];
+          if (!p || t - p.sentAt < opts.timeoutMs) continue;
+          if (p.tries >= opts.tries) { st.lost++; complete(s, id); continue; }
+          p.tries++; p.sentAt = t; st.retransmits++;
+          s.sock.send(p.buf);
+        }
+      }
+      pump();
+    }, 100);
+    const guard = setTimeout(() => {
+      console.error(`bench: --max-seconds ${opts.maxSeconds} reached, giving up`);
+      for (const s of socks) for (let id = 0; id < 256; id++) if (s.pending[id]) { st.lost++; complete(s, id); }
+      st.lost += total - next; next = total;
+      finish(true);
+    }, opts.maxSeconds * 1000);
+    opts.onStart?.();
+    t0 = now();
+    cpu0 = process.cpuUsage();
+    pump();
+  });
+}
+
+// ------------------------------------------------------------------ /proc CPU
+function procCpuS(pid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of PostgreSQL processes: backends of `db`, and the cluster's shared background processes. */
+function pgCpu(db: string): Map<number, { kind: 'backend' | 'aux'; cpu: number }> {
+  const out = new Map<number, { kind: 'backend' | 'aux'; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const m = /^postgres: [^:]+: (\S+) (\S+) (\S+\(\d+\)|\[local\])/.exec(cmd);
+      if (m && m[2] !== db) continue; // backend of another database: someone else's
+      const cpu = procCpuS(Number(d));
+      if (cpu !== null) out.set(Number(d), { kind: m ? 'backend' : 'aux', cpu });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function pgDelta(a: ReturnType<typeof pgCpu>, b: ReturnType<typeof pgCpu>): { backend: number; aux: number } {
+  const r = { backend: 0, aux: 0 };
+  for (const [pid, v] of b) r[v.kind] += v.cpu - (a.get(pid)?.cpu ?? 0);
+  return r;
+}
+
+function machineBusyS(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
+  return (f.reduce((x, y) => x + y, 0) - f[3]! - f[4]!) / CLK_TCK;
+}
+
+// ------------------------------------------------------------------ database and daemon
+function dbUrlFor(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+function cli(args: string[]): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: '' } });
+  if (r.status !== 0) throw new Error(`radtrack ${args.filter((a) => !a.startsWith('postgres')).join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+interface Daemon { child: ChildProcess; logFile: string; exited: Promise<number | null> }
+
+async function startDaemon(dbArgs: string[], port: number, o: IngestOptions, logFile: string): Promise<Daemon> {
+  const args = [...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : []), BIN, ...dbArgs, 'serve', '--host', '127.0.0.1',
+    '--port', String(port)];
+  if (o.batchSize !== undefined) args.push('--batch-size', String(o.batchSize));
+  if (o.batchDelay !== undefined) args.push('--batch-delay', String(o.batchDelay));
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, DATABASE_URL: '' } });
+  closeSync(fd);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}):\n${readFileSync(logFile, 'utf8')}`);
+    if (readFileSync(logFile, 'utf8').includes('serve: listening on')) break;
+    if (Date.now() - t0 > 60_000) { child.kill('SIGKILL'); throw new Error('daemon did not start within 60 s'); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, logFile, exited };
+}
+
+async function stopDaemon(d: Daemon): Promise<void> {
+  if (d.child.exitCode !== null) return;
+  d.child.kill('SIGTERM');
+  const t = setTimeout(() => d.child.kill('SIGKILL'), 30_000);
+  await d.exited;
+  clearTimeout(t);
+}
+
+// ------------------------------------------------------------------ verification
+interface VerifyResult { expected: number; rows: number; closed: number; exact: number; dups: number; journal: number; badSample: string[] }
+
+async function verifyRows(client: pg.Client, sessions: Session[], packets: number): Promise<VerifyResult> {
+  const { rows } = await client.query<{
+    sid: string; username: string; login: string; logout: string | null; session_time: string; input_octets: string;
+    output_octets: string; terminate_cause: string | null; close_reason: string | null; framed_ip: string | null; port_key: string | null;
+  }>(`SELECT s.acct_session_id AS sid, a.username, extract(epoch FROM s.login)::bigint AS login,
+             extract(epoch FROM s.logout)::bigint AS logout, s.session_time, s.input_octets, s.output_octets,
+             s.terminate_cause, s.close_reason, host(s.framed_ip) AS framed_ip, p.port_key
+      FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN ports p ON p.id = s.port_id`);
+  const bySid = new Map<string, typeof rows>();
+  for (const r of rows) { const l = bySid.get(r.sid) ?? []; l.push(r); bySid.set(r.sid, l); }
+  const res: VerifyResult = { expected: sessions.length, rows: rows.length, closed: 0, exact: 0, dups: 0, journal: 0, badSample: [] };
+  for (const r of rows) if (r.logout !== null) res.closed++;
+  for (const l of bySid.values()) if (l.length > 1) res.dups++;
+  for (const s of sessions) {
+    const l = bySid.get(s.sid) ?? [];
+    const r = l[0];
+    const last = INTERIMS + 1;
+    const want = {
+      username: s.user, login: String(s.startTs), logout: String(s.startTs + s.times[last]!), session_time: String(s.times[last]),
+      input_octets: String(s.inCum[last]), output_octets: String(s.outCum[last]), terminate_cause: s.cause[0],
+      close_reason: 'stop', framed_ip: s.framedIp.join('.'), port_key: String(s.port),
+    };
+    const bad = !r || l.length !== 1 ? ['row count ' + l.length]
+      : Object.entries(want).filter(([k, v]) => String((r as Record<string, unknown>)[k]) !== v).map(([k, v]) => `${k}=${(r as Record<string, unknown>)[k]} want ${v}`);
+    if (bad.length === 0) res.exact++;
+    else if (res.badSample.length < 5) res.badSample.push(`${s.sid}: ${bad.join(', ')}`);
+  }
+  res.journal = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM journal')).rows[0]!.n);
+  void packets;
+  return res;
+}
+
+// ------------------------------------------------------------------ main
+const pct = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+
+export async function runIngest(o: IngestOptions): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'radtrack-bench-'));
+  const logFile = join(work, 'daemon.log');
+  const baseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  let dbArgs: string[];
+  let connect: () => pg.Client;
+  let admin: pg.Client | null = null;
+  let daemon: Daemon | null = null;
+  let dataDir: string | null = null;
+  const backend = o.embedded ? 'embedded' : 'postgres';
+  let ok = false;
+  const log = (m: string) => console.error(`[bench] ${m}`);
+  const cleanup = async () => {
+    if (daemon) await stopDaemon(daemon).catch(() => undefined);
+    daemon = null;
+    if (!o.keep) {
+      if (admin) await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`).catch((e: Error) => log(`drop: ${e.message}`));
+      rmSync(work, { recursive: true, force: true });
+    } else log(`kept: ${o.embedded ? dataDir : dbUrlFor(baseUrl, DB_NAME)} (daemon log ${logFile})`);
+    await admin?.end().catch(() => undefined);
+  };
+  const onSignal = () => { void cleanup().finally(() => process.exit(130)); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (o.embedded) {
+      dataDir = join(work, 'data');
+      dbArgs = ['--data-dir', dataDir];
+      connect = () => new pg.Client({ host: join(dataDir!, 'run'), port: 5432, user: 'postgres', database: 'postgres' });
+    } else {
+      admin = new pg.Client({ connectionString: baseUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${DB_NAME}`);
+      const url = dbUrlFor(baseUrl, DB_NAME);
+      dbArgs = ['--db', url];
+      connect = () => new pg.Client({ connectionString: url });
+    }
+    log(`backend ${backend}: migrate, nas add 127.0.0.1 (port policy ${o.portPolicy})`);
+    cli([...dbArgs, 'migrate']);
+    cli([...dbArgs, 'nas', 'add', '127.0.0.1', '--secret', SECRET, '--name', 'bench', '--port-policy', o.portPolicy]);
+
+    const port = await freeUdpPort();
+    daemon = await startDaemon(dbArgs, port, o, logFile);
+    const pid = daemon.child.pid!;
+    log(`daemon pid ${pid} on udp 127.0.0.1:${port}${o.batchSize ? ` batch-size ${o.batchSize}` : ''}${o.batchDelay !== undefined ? ` batch-delay ${o.batchDelay}` : ''}`);
+
+    const warm = buildSessions(o.warmup, o.seed + 1000, 'W', 1_000_000);
+    const main = buildSessions(o.sessions, o.seed, '', 0);
+    const send = (attrs: Buffer[], onStart?: () => void) => sendLoad({
+      port, secret: SECRET, attrs, parallel: Math.min(o.parallel, Math.max(1, attrs.length / (INTERIMS + 2))),
+      timeoutMs: o.timeoutMs, tries: o.tries, maxSeconds: o.maxSeconds, onStart,
+    });
+    if (warm.length) {
+      const w = await send(roundsPackets(warm));
+      log(`warm-up: ${w.answered}/${w.packets} answered, ${Math.round(w.answered / w.wallS)} pps, lost ${w.lost}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const attrs = roundsPackets(main);
+    let d0 = 0, pg0 = new Map() as ReturnType<typeof pgCpu>, busy0 = 0;
+    const r = await send(attrs, () => {
+      d0 = procCpuS(pid) ?? 0;
+      pg0 = o.embedded ? new Map() : pgCpu(DB_NAME);
+      busy0 = machineBusyS();
+    });
+    const daemonCpu = (procCpuS(pid) ?? 0) - d0;
+    const pgd = o.embedded ? { backend: 0, aux: 0 } : pgDelta(pg0, pgCpu(DB_NAME));
+    const busy = machineBusyS() - busy0;
+
+    const client = connect();
+    await client.connect();
+    let v: VerifyResult;
+    try {
+      v = await verifyRows(client, [...warm, ...main], attrs.length);
+    } finally {
+      await client.end();
+    }
+    await stopDaemon(daemon);
+    const daemonLog = readFileSync(logFile, 'utf8');
+    const errors = daemonLog.split('\n').filter((l) => /error|warn/i.test(l));
+
+    const lat = Float64Array.from(r.latenciesMs.filter((x) => !Number.isNaN(x))).sort();
+    const pps = r.answered / r.wallS;
+    ok = v.rows === v.expected && v.closed === v.expected && v.exact === v.expected && v.dups === 0
+      && r.lost === 0 && r.answered === r.packets;
+    const perPkt = (s: number) => (r.answered ? (s * 1e6) / r.answered : NaN);
+    const pc = (s: number) => ((100 * s) / r.wallS).toFixed(0);
+    const rowsTable: [string, string][] = [
+      ['backend', o.embedded ? 'embedded (PGlite, in the daemon process)' : `postgres ${new URL(baseUrl).host}/${DB_NAME}`],
+      ['sessions x packets', `${o.sessions} x ${INTERIMS + 2} = ${r.packets} (+ warm-up ${warm.length} sessions)`],
+      ['parallel (window)', String(o.parallel)],
+      ['batch size / delay', `${o.batchSize ?? 'default'} / ${o.batchDelay ?? 'default'}`],
+      ['answered / lost / retransmits', `${r.answered} / ${r.lost} / ${r.retransmits}${r.timedOut ? ' (TIMED OUT)' : ''}`],
+      ['wall (first send -> last response)', `${r.wallS.toFixed(2)} s`],
+      ['packets/s', pps.toFixed(0)],
+      ['latency p50 / p99 / max', `${pct(lat, 50).toFixed(1)} / ${pct(lat, 99).toFixed(1)} / ${pct(lat, 100).toFixed(1)} ms`],
+      ['CPU daemon', `${daemonCpu.toFixed(2)} s (${pc(daemonCpu)} % of a core), ${perPkt(daemonCpu).toFixed(0)} us/packet`],
+      ...(o.embedded ? [] : [
+        ['CPU postgres backends (this db)', `${pgd.backend.toFixed(2)} s (${pc(pgd.backend)} %), ${perPkt(pgd.backend).toFixed(0)} us/packet`],
+        ['CPU postgres aux (cluster-wide)', `${pgd.aux.toFixed(2)} s (${pc(pgd.aux)} %), ${perPkt(pgd.aux).toFixed(0)} us/packet`],
+      ] as [string, string][]),
+      ['CPU daemon+db us/packet', perPkt(daemonCpu + pgd.backend + pgd.aux).toFixed(0)],
+      ['CPU client (this process)', `${r.clientCpuS.toFixed(2)} s (${pc(r.clientCpuS)} %)`],
+      ['machine busy / other work', `${pc(busy)} % of ${100 * cpus().length} % / ${pc(Math.max(0, busy - daemonCpu - pgd.backend - pgd.aux - r.clientCpuS))} % (other processes, softirq)`],
+      ['rows expected/rows/closed/exact/dups', `${v.expected}/${v.rows}/${v.closed}/${v.exact}/${v.dups}`],
+      ['journal rows', `${v.journal} (packets accepted incl. warm-up: ${r.answered + warm.length * (INTERIMS + 2)})`],
+      ['daemon log warnings/errors', String(errors.length)],
+    ];
+    const w = Math.max(...rowsTable.map(([k]) => k.length));
+    for (const [k, val] of rowsTable) console.log(`${k.padEnd(w)}  ${val}`);
+    for (const b of v.badSample) console.log(`  BAD ROW ${b}`);
+    for (const e of errors.slice(0, 5)) console.log(`  daemon: ${e}`);
+    console.log(`radtrack_pps=${Math.round(pps)} rows_ok=${ok ? 'yes' : 'no'} backend=${backend} p=${o.parallel} ` +
+      `p50_ms=${pct(lat, 50).toFixed(1)} p99_ms=${pct(lat, 99).toFixed(1)} cpu_us_per_packet=${perPkt(daemonCpu + pgd.backend + pgd.aux).toFixed(0)}` +
+      ` batch_size=${o.batchSize ?? 'default'} sessions=${o.sessions}`);
+    return ok ? 0 : 1;
+  } catch (err) {
+    log(`ERROR: ${(err as Error).message}`);
+    if (daemon) log(`daemon log ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    return 2;
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: IngestOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  return runIngest(o);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}
