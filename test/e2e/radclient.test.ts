@@ -31,7 +31,11 @@ describe('interop: radclient against the radtrack serve process', function () {
   let stderr = '';
 
   before(async function () {
-    if (spawnSync('radclient', ['-h']).error) throw new Error('radclient not found: apt-get install freeradius-utils');
+    if (spawnSync('radclient', ['-h']).error) {
+      // CI installs it (.ci/run) and must run this test; elsewhere it shows as pending.
+      if (process.env.CI) throw new Error('radclient not found: apt-get install freeradius-utils');
+      this.skip();
+    }
     if (testTarget().kind === 'embedded') {
       // The test process hosts the shared embedded test database; the daemon must own its own data folder.
       dataDir = mkdtempSync(join(tmpdir(), 'radtrack-serve-'));
