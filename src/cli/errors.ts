@@ -55,18 +55,29 @@ export function secretsOfUrl(url: string | undefined): string[] {
   return secrets;
 }
 
+// knex prefixes a failed query's SQL, with its bindings inlined, to the driver's message ("<sql> - <message>").
+// The SQL makes the line unreadable and its bindings may hold a NAS secret: keep only the driver's message.
+const KNEX_SQL_PREFIX = /(^|: )(select|insert|update|delete|create|alter|drop|with)\b[\s\S]* - /i;
+
+export function cleanMessage(message: string): string {
+  return message.replace(KNEX_SQL_PREFIX, '$1').replace(/\s*\n\s*/g, ' ');
+}
+
 /** The line printed on stderr for any error, and the exit code that goes with it. */
 export function describeError(err: unknown, debug: boolean): { line: string; exitCode: ExitCode } {
   if (err instanceof CliError) {
     return { line: `radtrack: ${err.message}`, exitCode: err.exitCode };
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = cleanMessage(err instanceof Error ? err.message : String(err));
+  // Stack frames only: the stack's first line repeats the message as it was before knex rewrote it.
+  const frames = debug && err instanceof Error && err.stack ? '\n' + err.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') : '';
   if (message.startsWith('database: ')) {
-    return { line: `radtrack: ${message}; check --db / DATABASE_URL or --data-dir`, exitCode: EXIT_FAILURE };
+    return { line: `radtrack: ${message}; check --db / DATABASE_URL or --data-dir${frames}`, exitCode: EXIT_FAILURE };
   }
-  const detail = debug && err instanceof Error && err.stack ? err.stack : message;
+  const code = (err as { code?: unknown } | null)?.code;
+  const what = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? `database error ${code}` : 'internal error';
   const hint = debug ? '' : ' (run again with --debug for details)';
-  return { line: `radtrack: internal error: ${detail}${hint}`, exitCode: EXIT_FAILURE };
+  return { line: `radtrack: ${what}: ${message}${hint}${frames}`, exitCode: EXIT_FAILURE };
 }
 
 /** What to do when sessions block a delete: purge removes closed sessions only. */

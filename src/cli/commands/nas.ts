@@ -52,31 +52,33 @@ const addCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
   command: 'add <ip>',
   describe: 'register a NAS (RADIUS client)',
   builder: (y) => settingsOptions(y).example('RADTRACK_NAS_SECRET=s3cret $0 nas add 192.0.2.10 --name bras-1', ''),
-  handler: (argv) =>
-    withDatabase(argv, 'nas', async (knex) => {
-      const secret = resolveSecret(argv, process.env);
-      if (secret === undefined) throw new UsageError('nas add: no secret; give --secret, --secret-file or RADTRACK_NAS_SECRET');
+  handler: (argv) => {
+    const secret = resolveSecret(argv, process.env);
+    if (secret === undefined) throw new UsageError('nas add: no secret; give --secret, --secret-file or RADTRACK_NAS_SECRET');
+    return withDatabase(argv, 'nas', async (knex) => {
       const nas = await addNas(knex, argv.ip, { ...settingsOf(argv, secret), secret });
       if (!nas) throw new RefusedError(`NAS ${argv.ip} is already registered; use "radtrack nas set ${argv.ip} …" to change it`);
       printNas(nas, `added NAS ${describeNas(nas)}`, argv);
-    }),
+    });
+  },
 };
 
 const setCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
   command: 'set <ip>',
   describe: 'change a NAS; the running listener picks it up within seconds',
   builder: (y) => settingsOptions(y).example('$0 nas set 192.0.2.10 --secret-file /etc/radtrack/bras-1.secret', ''),
-  handler: (argv) =>
-    withDatabase(argv, 'nas', async (knex) => {
-      // The environment variable is not used here: a stray RADTRACK_NAS_SECRET must not silently replace a secret.
-      const changes = settingsOf(argv, resolveSecret(argv));
-      if (Object.values(changes).every((v) => v === undefined)) {
-        throw new UsageError('nas set: nothing to change; give --secret, --secret-file, --name, --port-policy or --interim-interval');
-      }
+  handler: (argv) => {
+    // The environment variable is not used here: a stray RADTRACK_NAS_SECRET must not silently replace a secret.
+    const changes = settingsOf(argv, resolveSecret(argv));
+    if (Object.values(changes).every((v) => v === undefined)) {
+      throw new UsageError('nas set: nothing to change; give --secret, --secret-file, --name, --port-policy or --interim-interval');
+    }
+    return withDatabase(argv, 'nas', async (knex) => {
       const nas = await updateNas(knex, argv.ip, changes);
       if (!nas) throw new CliError(`no NAS ${argv.ip} is registered; "radtrack nas add" registers it`);
       printNas(nas, `changed NAS ${describeNas(nas)}${changes.secret !== undefined ? ', new secret' : ''}`, argv);
-    }),
+    });
+  },
 };
 
 const removeCommand: CommandModule<GlobalArgs, NasArgs> = {

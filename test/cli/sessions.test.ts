@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { testKnex, truncateAll } from '../helpers/db.ts';
+import { expectFailure, insertAccount, insertNas, insertSession, radtrack, radtrackJson } from './helpers.ts';
+
+interface Session {
+  id: number;
+  username: string;
+  acct_session_id: string;
+  status: string;
+}
+
+const ids = (rows: Session[]) => rows.map((r) => r.acct_session_id);
+
+describe('cli: sessions', () => {
+  before(async () => {
+    await truncateAll();
+    const knex = testKnex();
+    const nas1 = await insertNas(knex, '192.0.2.1');
+    const nas2 = await insertNas(knex, '2001:db8::2');
+    const alice = await insertAccount(knex, 'alice');
+    const bob = await insertAccount(knex, 'bob');
+    // Timeline (November 2026): a1 [1st 10:00, 12:00), a2 [2nd 10:00, open), b1 [1st 11:00, 3rd 09:00), b2 [3rd 10:00, open)
+    await insertSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a1', port: 'eth0/1', login: '2026-11-01T10:00:00Z', logout: '2026-11-01T12:00:00Z',
+      cols: { session_time: 7200, input_octets: 2n ** 53n + 1n, output_octets: 5, framed_ip: '100.64.0.1', calling_station_id: 'aa:bb, "cc"', terminate_cause: 'User-Request', interim_count: 3 } });
+    await insertSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a2', port: 'eth0/1', login: '2026-11-02T10:00:00Z', cols: { framed_ip: '100.64.0.2', flags: ['missing_start', 'port_conflict'] } });
+    await insertSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b1', login: '2026-11-01T11:00:00Z', logout: '2026-11-03T09:00:00Z', cols: { framed_ip: '100.64.0.1' } });
+    await insertSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b2', login: '2026-11-03T10:00:00Z' });
+  });
+
+  it('lists every field of a session, newest login first, with exact 64-bit counters', async () => {
+    const r = await radtrack(['sessions', '--format', 'json']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('"input_octets": 9007199254740993'); // 2^53 + 1: a bare integer, exact
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows.map((s) => s.acct_session_id)).to.deep.equal(['b2', 'a2', 'b1', 'a1']);
+    const { id, ...a1 } = rows[3]!;
+    expect(id).to.be.a('number');
+    expect(a1).to.deep.equal({
+      username: 'alice',
+      nas_ip: '192.0.2.1',
+      nas_port: 'eth0/1',
+      acct_session_id: 'a1',
+      login: '2026-11-01T10:00:00Z',
+      logout: '2026-11-01T12:00:00Z',
+      last_update: '2026-11-01T12:00:00Z',
+      status: 'closed',
+      close_reason: 'stop',
+      terminate_cause: 'User-Request',
+      session_time: 7200,
+      input_octets: 2 ** 53, // JSON.parse rounds; the text above is exact
+      output_octets: 5,
+      input_packets: 0,
+      output_packets: 0,
+      framed_ip: '100.64.0.1',
+      calling_station_id: 'aa:bb, "cc"',
+      called_station_id: null,
+      logout_estimated: false,
+      flags: [],
+      interim_count: 3,
+    });
+    expect(rows[1]).to.include({ status: 'open', logout: null, close_reason: null, nas_port: 'eth0/1' });
+    expect(rows[1]!.flags).to.deep.equal(['missing_start', 'port_conflict']);
+    expect(rows[0]).to.include({ nas_ip: '2001:db8::2', nas_port: null });
+  });
+
+  it('filters: --open, --account, --nas, --ip, --since/--until (overlap), --limit', async () => {
+    expect(ids(await radtrackJson<Session[]>(['sessions', '--open']))).to.deep.equal(['b2', 'a2']);
+    expect(ids(await radtrackJson<Session[]>(['sessions', '--account', 'alice', '--limit', '1']))).to.deep.equal(['a2']);
+    expect(ids(await radtrackJson<Session[]>(['sessions', '--nas', '2001:db8::2', '--ip', '100.64.0.1']))).to.deep.equal(['b1']);
+    // Overlapping [Nov 1 12:00, Nov 2 10:00): a1 ends exactly at since (kept: logout >= since); a2 starts at until (left out)
+    expect(ids(await radtrackJson<Session[]>(['sessions', '--since', '2026-11-01T12:00:00Z', '--until', '2026-11-02T10:00:00Z']))).to.deep.equal(['b1', 'a1']);
+    expect(ids(await radtrackJson<Session[]>(['sessions', '--since', '2026-11-03']))).to.deep.equal(['b2', 'a2', 'b1']);
+  });
+
+  it('csv has a header and quotes; the table fits a terminal and shows times in --tz', async () => {
+    const csv = await radtrack(['sessions', '--account', 'alice', '--format', 'csv']);
+    const lines = csv.stdout.split('\n');
+    expect(lines[0]).to.match(/^id,username,nas_ip,nas_port,acct_session_id,login,logout,last_update,status,close_reason,/);
+    expect(lines[2]).to.contain(',"aa:bb, ""cc""",');
+    expect(lines[1]).to.contain(',"missing_start,port_conflict",');
+    const table = await radtrack(['sessions', '--account', 'alice', '--tz', 'Asia/Kolkata']);
+    expect(table.stdout.split('\n')[0]).to.match(/^id\s+username\s+nas_ip\s+nas_port\s+login\s+logout\s+status\s+time\s+input\s+output\s+framed_ip\s+flags$/);
+    expect(table.stdout).to.contain('2026-11-01T15:30:00+05:30');
+    expect(table.stdout).to.match(/2:00:00\s+9\.01 PB\s+5 B/);
+  });
+
+  it('bad values are usage errors (exit 2) that name the flag', async () => {
+    const [since, ip, limit, tz] = await Promise.all([
+      radtrack(['sessions', '--since', '2026-13-01']),
+      radtrack(['sessions', '--ip', '100.64.0']),
+      radtrack(['sessions', '--limit', 'all']),
+      radtrack(['sessions', '--tz', 'Europe/Atlantis']),
+    ]);
+    expectFailure(since, 2, /^radtrack: --since: "2026-13-01" is not a date; use ISO 8601 like 2026-11-20T10:00:00Z/);
+    expectFailure(ip, 2, /--ip: "100\.64\.0" is not an IP address/);
+    expectFailure(limit, 2, /--limit: "all" is not a positive whole number/);
+    expectFailure(tz, 2, /--tz: "Europe\/Atlantis" is not a time zone/);
+  });
+});

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration, parseIp, parsePositiveInt, parseSize, parseTime, parseZone, resolveSecret } from '../../../src/cli/args.ts';
+import { EXIT_USAGE, UsageError } from '../../../src/cli/errors.ts';
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as UsageError).exitCode).to.equal(EXIT_USAGE);
+    return err as UsageError;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('cli args', () => {
+  describe('parseTime', () => {
+    it('takes ISO 8601 times and dates; a date is midnight UTC', () => {
+      expect(parseTime('2026-11-20T10:00:00Z', '--since').toISOString()).to.equal('2026-11-20T10:00:00.000Z');
+      expect(parseTime('2026-11-20', '--since').toISOString()).to.equal('2026-11-20T00:00:00.000Z');
+      expect(parseTime('2026-11-20T10:00:00+02:00', '--since').toISOString()).to.equal('2026-11-20T08:00:00.000Z');
+      expect(parseTime('2026-11-20T10:00', '--since').toISOString()).to.equal('2026-11-20T10:00:00.000Z');
+      expect(parseTime('2026-11-20 10:00:00.250Z', '--since').toISOString()).to.equal('2026-11-20T10:00:00.250Z');
+    });
+
+    it('reads a time without offset in the zone given', () => {
+      expect(parseTime('2026-07-01', '--from', 'Europe/Berlin').toISOString()).to.equal('2026-06-30T22:00:00.000Z');
+    });
+
+    it('refuses impossible dates, bare times, week dates and words, naming the flag', () => {
+      expect(usageError(() => parseTime('2026-13-01', '--since')).message).to.equal(
+        '--since: "2026-13-01" is not a date; use ISO 8601 like 2026-11-20T10:00:00Z or 2026-11-20',
+      );
+      for (const bad of ['2026-02-30', '10:00', '2026-W47', 'yesterday', '', '2026-11-20T25:00Z']) usageError(() => parseTime(bad, '--until'));
+    });
+  });
+
+  describe('parseDuration', () => {
+    it('takes seconds and s/m/h/d/w units', () => {
+      expect(parseDuration('3600', '--time-quota')).to.equal(3600);
+      expect(parseDuration('90m', '--time-quota')).to.equal(5400);
+      expect(parseDuration('100h', '--time-quota')).to.equal(360_000);
+      expect(parseDuration('30d', '--time-quota')).to.equal(2_592_000);
+      expect(parseDuration('1h30m', '--time-quota')).to.equal(5400);
+      expect(parseDuration(300, '--interim-interval')).to.equal(300);
+    });
+
+    it('refuses zero, negatives, fractions and unknown units', () => {
+      for (const bad of ['0', '-5', '1.5h', '10y', 'h', '']) usageError(() => parseDuration(bad, '--time-quota'));
+      expect(usageError(() => parseDuration('10y', '--time-quota')).message).to.match(/^--time-quota: "10y" is not a duration/);
+    });
+  });
+
+  describe('parseSize', () => {
+    it('takes bytes, decimal and binary units, as exact bigints', () => {
+      expect(parseSize('1234', '--data-quota')).to.equal(1234n);
+      expect(parseSize('500MB', '--data-quota')).to.equal(500_000_000n);
+      expect(parseSize('10GB', '--data-quota')).to.equal(10_000_000_000n);
+      expect(parseSize('1TiB', '--data-quota')).to.equal(2n ** 40n);
+      expect(parseSize('1.5GiB', '--data-quota')).to.equal(3n * 2n ** 29n);
+      expect(parseSize('2 kb', '--data-quota')).to.equal(2000n);
+      expect(parseSize('20PB', '--data-quota')).to.equal(20n * 10n ** 15n);
+    });
+
+    it('refuses zero, fractions of a byte and unknown units', () => {
+      for (const bad of ['0', '0GB', '1.3B', '10XB', 'GB', '-1MB', '1e9']) usageError(() => parseSize(bad, '--data-quota'));
+    });
+  });
+
+  it('parseZone takes IANA names and UTC, refuses the rest', () => {
+    expect(parseZone('Europe/Berlin')).to.equal('Europe/Berlin');
+    expect(parseZone('utc')).to.equal('UTC');
+    expect(usageError(() => parseZone('Mars/Olympus')).message).to.match(/^--tz: "Mars\/Olympus" is not a time zone/);
+    usageError(() => parseZone('+02:00'));
+  });
+
+  it('parseIp takes IPv4 and IPv6, refuses the rest', () => {
+    expect(parseIp('192.0.2.10', '--nas')).to.equal('192.0.2.10');
+    expect(parseIp('2001:db8::1', '--nas')).to.equal('2001:db8::1');
+    for (const bad of ['1.2.3', '256.1.1.1', '10.0.0.0/24', 'bras-1', '']) usageError(() => parseIp(bad, '--nas'));
+  });
+
+  it('parsePositiveInt', () => {
+    expect(parsePositiveInt('25', '--limit')).to.equal(25);
+    for (const bad of ['0', '-1', '2.5', 'ten']) usageError(() => parsePositiveInt(bad, '--limit'));
+  });
+
+  describe('resolveSecret', () => {
+    it('prefers --secret, then --secret-file (without its newline), then the environment when allowed', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'radtrack-secret-'));
+      const file = join(dir, 'secret');
+      writeFileSync(file, 'from-file\n');
+      const env = { RADTRACK_NAS_SECRET: 'from-env' };
+      expect(resolveSecret({ secret: 'flag' }, env)).to.equal('flag');
+      expect(resolveSecret({ secretFile: file }, env)).to.equal('from-file');
+      expect(resolveSecret({}, env)).to.equal('from-env');
+      expect(resolveSecret({})).to.equal(undefined);
+      usageError(() => resolveSecret({ secret: 'a', secretFile: file }));
+      usageError(() => resolveSecret({ secretFile: join(dir, 'missing') }));
+      usageError(() => resolveSecret({ secret: '' }));
+    });
+  });
+});
