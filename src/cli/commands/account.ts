@@ -42,14 +42,15 @@ const addCommand: CommandModule<GlobalArgs, AccountAddArgs> = {
       .option('time-quota', { type: 'string', describe: 'seconds per billing period, or 90m, 100h, 30d', coerce: (v: string) => parseDuration(v, '--time-quota') })
       .option('data-quota', { type: 'string', describe: 'bytes per billing period, or 500MB, 10GB, 1TiB', coerce: (v: string) => parseSize(v, '--data-quota') })
       .example('$0 account add alice --time-quota 100h --data-quota 10GB', '') as unknown as Argv<AccountAddArgs>,
-  handler: (argv) =>
-    withDatabase(argv, 'account', async (knex) => {
-      checkUsername(argv.username);
+  handler: (argv) => {
+    checkUsername(argv.username);
+    return withDatabase(argv, 'account', async (knex) => {
       const { created, account } = await provisionAccount(knex, argv.username, { timeQuotaSeconds: argv.timeQuota, dataQuotaBytes: argv.dataQuota });
       if (argv.format !== 'table') return printObject({ ...account, created }, argv.format);
       const quotas = `time quota ${quota(account.time_quota_seconds, showDuration)}, data quota ${quota(account.data_quota_bytes, showBytes)}`;
       printMessage(`${created ? 'added' : 'updated'} account "${account.username}" (provisioned; ${quotas})`, argv.format);
-    }),
+    });
+  },
 };
 
 const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
