@@ -32,7 +32,7 @@ function helpHint(commands: readonly string[], args: readonly string[]): string 
   return `run "radtrack${command} --help" for usage`;
 }
 
-export function buildCli(args: string[]): Argv<GlobalArgs> {
+function buildCli(args: string[]): Argv<GlobalArgs> {
   const cli = yargs(args)
     .scriptName('radtrack')
     .usage('$0 <command> [options]\n\nRADIUS accounting session tracker.')
@@ -65,7 +65,7 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
   return cli as unknown as Argv<GlobalArgs>;
 }
 
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+async function main(argv: readonly string[]): Promise<ExitCode> {
   const args = hideBin([...argv]);
   const debug = args.includes('--debug');
   const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
