@@ -189,3 +189,18 @@ describe('listener end to end', function () {
     expect(stored > 0n).to.equal(true);
   });
 });
+
+describe('listener: a copy that arrives while the original is in flight', function () {
+  const ctx = useTestServer({ batchMaxDelayMs: 300 });
+
+  it('is answered once the original commits, and processed once', async () => {
+    const datagram = accountingRequest({ statusType: 'Start', sessionId: 'F1', userName: 'fay', nasPort: 1 }, SECRET);
+    await ctx.server.client.send(datagram);
+    await ctx.server.client.send(datagram);
+    const deadline = Date.now() + 5000;
+    while (ctx.server.client.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(ctx.server.client.received).to.have.length(2);
+    expect(ctx.server.client.received.every((r) => isValidResponse(r, datagram, SECRET))).to.equal(true);
+    expect(await knex()('journal').count({ n: '*' }).first()).to.deep.equal({ n: 1n });
+  });
+});
