@@ -12,6 +12,9 @@ import { seedCommand } from './commands/seed.ts';
 import { nasCommand } from './commands/nas.ts';
 import { accountCommand } from './commands/account.ts';
 import { sessionsCommand } from './commands/sessions.ts';
+import { reportCommand } from './commands/report.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
+import { purgeCommand } from './commands/purge.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -47,6 +50,9 @@ function buildCli(args: string[]): Argv<GlobalArgs> {
     .command(nasCommand)
     .command(accountCommand)
     .command(sessionsCommand)
+    .command(reportCommand)
+    .command(reconcileCommand)
+    .command(purgeCommand)
     .demandCommand(1, 'no command given')
     .strict()
     .help()

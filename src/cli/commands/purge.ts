@@ -1,0 +1,34 @@
+// `radtrack purge --before T` (accounting.md §10): retention of closed sessions and the journal.
+import type { Argv, CommandModule } from 'yargs';
+import { purge } from '../../purge/purge.ts';
+import { parseTime } from '../args.ts';
+import { withDatabase, type GlobalArgs } from '../context.ts';
+import { countOf, formatTime, printObject, progress } from '../output.ts';
+
+interface PurgeArgs extends GlobalArgs {
+  before: string;
+  dryRun: boolean;
+}
+
+export const purgeCommand: CommandModule<GlobalArgs, PurgeArgs> = {
+  command: 'purge',
+  describe: 'delete closed sessions (logout < T) with their usage deltas, and journal entries (arrival < T); never open sessions; usage rollups are kept',
+  builder: (y) =>
+    y
+      .option('before', { type: 'string', demandOption: true, describe: 'the cutoff (ISO 8601; a bare date is read in --tz)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be deleted, delete nothing' })
+      .example('$0 purge --before 2025-01-01 --dry-run', '') as unknown as Argv<PurgeArgs>,
+  handler: (argv) => {
+    const before = parseTime(argv.before, '--before', argv.tz ?? 'UTC');
+    return withDatabase(argv, 'purge', async (knex) => {
+      const summary = await purge(knex, {
+        before,
+        dryRun: argv.dryRun,
+        onProgress: (t) => progress(`purge: ${t.sessions} sessions, ${t.usage_deltas} usage deltas, ${t.journal} journal entries so far`, argv.format),
+      });
+      if (argv.format !== 'table') return printObject({ ...summary }, argv.format);
+      const what = `${countOf(summary.sessions, 'closed session')} (${countOf(summary.usage_deltas, 'usage delta')}) and ${summary.journal} journal ${summary.journal === 1 ? 'entry' : 'entries'} before ${formatTime(before, argv.tz)}`;
+      process.stdout.write(`${summary.dry_run ? 'would delete' : 'deleted'} ${what}; usage rollups kept\n`);
+    });
+  },
+};

@@ -1,0 +1,31 @@
+// `radtrack purge` through the real executable, then the account can go.
+import { expect } from 'chai';
+import { expectFailure, radtrack, radtrackJson } from '../cli/helpers.ts';
+import { testKnex, truncateAll } from '../helpers/db.ts';
+import { at, insertAccount, insertNas, recordSession } from '../reports/fixtures.test.ts';
+
+describe('radtrack purge (CLI)', () => {
+  beforeEach(async () => {
+    await truncateAll();
+    const knex = testKnex();
+    const nas = await insertNas(knex, '192.0.2.1');
+    const alice = await insertAccount(knex, 'alice');
+    await recordSession(knex, { nasId: nas, accountId: alice, login: at('2025-01-01T10:00:00Z'), stop: { at: at('2025-01-01T11:00:00Z'), input: 5n, output: 5n } });
+  });
+
+  it('refuses the account delete before, purges (dry run first), then deletes the account', async () => {
+    expectFailure(await radtrack(['account', 'delete', 'alice']), 3, /purge/);
+    const dry = await radtrackJson<Record<string, unknown>>(['purge', '--before', '2026-01-01', '--dry-run']);
+    expect(dry).to.deep.equal({ before: '2026-01-01T00:00:00Z', dry_run: true, sessions: 1, usage_deltas: 1, journal: 0 });
+    const run = await radtrack(['purge', '--before', '2026-01-01']);
+    expect([run.code, run.stdout]).to.deep.equal([0, 'deleted 1 closed session (1 usage delta) and 0 journal entries before 2026-01-01T00:00:00Z; usage rollups kept\n']);
+    const usage = await radtrackJson<{ seconds: number; sessions: number }[]>(['report', 'usage', '--period', '2025-01']);
+    expect(usage).to.deep.equal([{ username: 'alice', sessions: 0, seconds: 3600, input_octets: 5, output_octets: 5 }]);
+    expect((await radtrack(['account', 'delete', 'alice'])).code).to.equal(0);
+  });
+
+  it('needs --before as a date: exit 2', async () => {
+    expectFailure(await radtrack(['purge']), 2, /before/);
+    expectFailure(await radtrack(['purge', '--before', 'last year']), 2, /--before: "last year" is not a date/);
+  });
+});
