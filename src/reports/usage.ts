@@ -39,6 +39,11 @@ export type TopBy = 'octets' | 'seconds';
 /** How the usage rows are picked: all by username, or the `limit` largest by octets (input + output) or seconds. */
 type Selection = { kind: 'all' } | { kind: 'top'; by: TopBy; limit: number };
 
+// The "short" bounds of the overlap indexes in migration 20261122010000_reports; the predicates must read
+// exactly as the partial indexes' for the planner to use them.
+const DELTA_SHORT = '1 day';
+const SESSION_SHORT = '7 days';
+
 function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Record<string, unknown> } {
   const plan = planPeriod(q.period);
   const bindings: Record<string, unknown> = { t_from: q.period.from, t_to: q.period.to, t_now: q.now };
@@ -58,28 +63,37 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
     bindings[`e${i}_from`] = e.from;
     bindings[`e${i}_to`] = e.to;
     const [a, b] = [`:e${i}_from::timestamptz`, `:e${i}_to::timestamptz`];
+    const shares = `account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
+             sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))`;
     parts.push(`
-      SELECT account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
-             sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))
-      FROM usage_deltas
-      WHERE tstzrange(t0, t1, '[]') && tstzrange(${a}, ${b}, '[)') ${only('account_id')}
+      SELECT ${shares} FROM usage_deltas
+      WHERE t1 >= ${a} AND t1 < ${b} + interval '${DELTA_SHORT}' AND t0 < ${b} AND t1 - t0 <= interval '${DELTA_SHORT}' ${only('account_id')}
+      GROUP BY account_id`);
+    parts.push(`
+      SELECT ${shares} FROM usage_deltas
+      WHERE t1 - t0 > interval '${DELTA_SHORT}' AND tstzrange(t0, t1, '[]') && tstzrange(${a}, ${b}, '[)') ${only('account_id')}
       GROUP BY account_id`);
   });
-  // The open tail and the count of closed sessions go through indexes: sessions_open_nas_idx (partial, open
-  // only) and the GiST span index of closed sessions (migration 20261122010000_reports).
+  const [t1, t2, now] = [':t_from::timestamptz', ':t_to::timestamptz', ':t_now::timestamptz'];
   parts.push(`
-      SELECT account_id, 0, sum(extract(epoch FROM least(:t_now::timestamptz, :t_to::timestamptz) - greatest(last_update, :t_from::timestamptz))), 0, 0
+      SELECT account_id, 0, sum(extract(epoch FROM least(${now}, ${t2}) - greatest(last_update, ${t1}))), 0, 0
       FROM sessions
-      WHERE logout IS NULL AND greatest(last_update, :t_from::timestamptz) < least(:t_now::timestamptz, :t_to::timestamptz) ${only('account_id')}
+      WHERE logout IS NULL AND greatest(last_update, ${t1}) < least(${now}, ${t2}) ${only('account_id')}
+      GROUP BY account_id`);
+  // sessions with any part in [t1, t2): login < t2 and coalesce(logout, now) > t1 — closed short, closed long, open.
+  parts.push(`
+      SELECT account_id, count(*), 0, 0, 0 FROM sessions
+      WHERE logout > ${t1} AND logout < ${t2} + interval '${SESSION_SHORT}' AND login < ${t2}
+        AND logout - login <= interval '${SESSION_SHORT}' ${only('account_id')}
       GROUP BY account_id`);
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
-      WHERE logout IS NOT NULL AND tstzrange(login, logout, '[]') && tstzrange(:t_from::timestamptz, :t_to::timestamptz, '[)')
-        AND login < :t_to::timestamptz AND logout > :t_from::timestamptz ${only('account_id')}
+      WHERE logout - login > interval '${SESSION_SHORT}' AND tstzrange(login, logout, '[]') && tstzrange(${t1}, ${t2}, '[)')
+        AND login < ${t2} AND logout > ${t1} ${only('account_id')}
       GROUP BY account_id`);
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
-      WHERE logout IS NULL AND login < :t_to::timestamptz AND :t_now::timestamptz > :t_from::timestamptz ${only('account_id')}
+      WHERE logout IS NULL AND login < ${t2} AND ${now} > ${t1} ${only('account_id')}
       GROUP BY account_id`);
   const sql = `
     SELECT a.id AS account_id, a.username, sum(p.sessions)::int AS sessions, round(sum(p.seconds))::text AS seconds,

@@ -113,6 +113,22 @@ describe('report usage (accounting.md §9)', () => {
     expect(oct).to.deep.equal([{ username: 'alice', sessions: 1, seconds: 1800, input_octets: 501n, output_octets: 2n }]);
   });
 
+  it('finds deltas longer than a day and sessions longer than a week at non-hour edges too', async () => {
+    // One 10-day delta (240 h, 1000 octets an hour) across Kolkata's month boundary 2026-09-30T18:30Z.
+    await recordSession(testKnex(), {
+      nasId: nas,
+      accountId: alice,
+      login: at('2026-09-25T00:00:00Z'),
+      stop: { at: at('2026-10-05T00:00:00Z'), input: 240_000n, output: 0n },
+    });
+    expect(await usage(monthPeriod('2026-09', 'Asia/Kolkata'))).to.deep.equal([
+      { username: 'alice', sessions: 1, seconds: 138.5 * 3600, input_octets: 138_500n, output_octets: 0n },
+    ]);
+    expect(await usage(monthPeriod('2026-10', 'Asia/Kolkata'))).to.deep.equal([
+      { username: 'alice', sessions: 1, seconds: 101.5 * 3600, input_octets: 101_500n, output_octets: 0n },
+    ]);
+  });
+
   it('counts an open session up to now (no octets after its last update), and not past the period', async () => {
     await recordSession(testKnex(), {
       nasId: nas,

@@ -17,11 +17,30 @@ export interface UsageDelta {
   outputOctets: bigint;
 }
 
+/**
+ * The hourly rollup rows of a set of deltas: each delta split at UTC hour boundaries through usage_share
+ * (migration 20261122010000_reports), so rollups and report edges use one rule, and the pieces summed per
+ * (hour, account). `source` is a relation with the usage_deltas columns (the ingest batch, or the whole table
+ * in the benchmark). date_trunc takes 'UTC' explicitly: the session's TimeZone must not move hour
+ * boundaries (Asia/Kolkata).
+ */
+export function hourlyRollupSelect(source: string): string {
+  return `
+SELECT h.hour, d.account_id,
+       sum(usage_seconds_share(d.t0, d.t1, d.seconds, h.hour, h.hour + interval '1 hour')) AS seconds,
+       sum(usage_share(d.t0, d.t1, d.input_octets, h.hour, h.hour + interval '1 hour')) AS input_octets,
+       sum(usage_share(d.t0, d.t1, d.output_octets, h.hour, h.hour + interval '1 hour')) AS output_octets
+FROM ${source} d
+CROSS JOIN LATERAL generate_series(
+  date_trunc('hour', d.t0, 'UTC'),
+  greatest(d.t0, d.t1 - interval '1 microsecond'),
+  interval '1 hour') AS h(hour)
+GROUP BY h.hour, d.account_id`;
+}
+
 // One statement: the deltas arrive as ONE json parameter (a Bind message holds at most 65,535 parameters),
-// are stored as they are, and are split at UTC hour boundaries into usage_hourly. The split goes through
-// usage_share (migration 20261122010000_reports), so rollups and report edges use one rule. Pieces are summed
-// per (hour, account) before the upsert: ON CONFLICT DO UPDATE may not touch one row twice (SQLSTATE 21000).
-// date_trunc takes 'UTC' explicitly: the session's TimeZone must not move hour boundaries (Asia/Kolkata).
+// are stored as they are, and are folded into usage_hourly. The pieces are summed per (hour, account) before
+// the upsert: ON CONFLICT DO UPDATE may not touch one row twice (SQLSTATE 21000).
 const WRITE_USAGE_SQL = `
 WITH d AS (
   SELECT * FROM json_to_recordset(?::json) AS d(
@@ -32,16 +51,7 @@ WITH d AS (
   SELECT account_id, session_id, t0, t1, seconds, input_octets, output_octets FROM d
 )
 INSERT INTO usage_hourly AS u (hour, account_id, seconds, input_octets, output_octets)
-SELECT h.hour, d.account_id,
-       sum(usage_seconds_share(d.t0, d.t1, d.seconds, h.hour, h.hour + interval '1 hour')),
-       sum(usage_share(d.t0, d.t1, d.input_octets, h.hour, h.hour + interval '1 hour')),
-       sum(usage_share(d.t0, d.t1, d.output_octets, h.hour, h.hour + interval '1 hour'))
-FROM d
-CROSS JOIN LATERAL generate_series(
-  date_trunc('hour', d.t0, 'UTC'),
-  greatest(d.t0, d.t1 - interval '1 microsecond'),
-  interval '1 hour') AS h(hour)
-GROUP BY h.hour, d.account_id
+${hourlyRollupSelect('d')}
 ON CONFLICT (hour, account_id) DO UPDATE SET
   seconds = u.seconds + EXCLUDED.seconds,
   input_octets = u.input_octets + EXCLUDED.input_octets,
