@@ -25,8 +25,39 @@ export const migrationSource: Knex.MigrationSource<string> = {
 
 export const migrationConfig: Knex.MigratorConfig = { migrationSource };
 
+// Two commands started at once on a fresh database both see no knex_migrations table and both create it;
+// the loser fails with duplicate_table (or a unique violation in the catalog). The winner migrates; the
+// loser's second attempt then waits on knex's migration lock and finds nothing left to do.
+const CREATE_RACE_SQLSTATES = new Set(['42P07', '23505']);
+
+/**
+ * knex creates its bookkeeping tables on first use with check-then-create, and two commands started at once
+ * on a fresh database can both insert a row into knex_migrations_lock; knex then reports "Migration table
+ * is already locked" forever. Creating them here, with one lock row under a fixed key, makes that
+ * impossible (and repairs a database where it already happened).
+ */
+async function ensureMigrationTables(knex: Knex): Promise<void> {
+  await knex.raw(`
+    CREATE TABLE IF NOT EXISTS knex_migrations (
+      id serial PRIMARY KEY, name varchar(255), batch integer, migration_time timestamptz);
+    CREATE TABLE IF NOT EXISTS knex_migrations_lock (index serial PRIMARY KEY, is_locked integer);
+    INSERT INTO knex_migrations_lock (index, is_locked) VALUES (1, 0) ON CONFLICT (index) DO NOTHING;
+    DELETE FROM knex_migrations_lock WHERE index <> 1;
+  `);
+}
+
 /** Applies pending migrations; returns the names applied. */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
-  return applied;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ensureMigrationTables(knex);
+      const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
+      return applied;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      const lockBusy = err instanceof Error && err.name === 'MigrationLocked';
+      if (attempt >= 5 || !(CREATE_RACE_SQLSTATES.has(code) || lockBusy)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
 }

@@ -32,31 +32,14 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions): P
   if (target.kind === 'postgres') {
     knex = createKnex(target.url, poolMax);
   } else {
-    const holder = opts.exclusive ? null : readLock(target.dataDir);
-    if (holder) {
-      knex = createKnex(embeddedConnection(holder.socketDir), poolMax);
-    } else {
-      try {
-        host = await startEmbeddedHost(target.dataDir, opts.role);
-      } catch (err) {
-        if (err instanceof EmbeddedLockedError) {
-          if (opts.exclusive) {
-            throw new DatabaseInUseError(
-              `${target.dataDir} is in use by radtrack ${err.holder.role} (pid ${err.holder.pid}); stop it first or use another --data-dir`,
-            );
-          }
-          knex = createKnex(embeddedConnection(err.holder.socketDir), poolMax);
-        } else throw err;
-      }
-      if (host) knex = createKnex(embeddedConnection(host.socketDir), poolMax);
-    }
+    ({ knex, host } = await connectEmbedded(target.dataDir, opts, poolMax));
   }
   const db: Database = {
-    knex: knex!,
+    knex,
     target,
     host,
     async close() {
-      await knex!.destroy();
+      await knex.destroy();
       if (host) await host.stop();
     },
   };
@@ -69,4 +52,42 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions): P
     throw new Error(`database: cannot use ${describeTarget(target)}: ${why}`);
   }
   return db;
+}
+
+/** How long a client waits for a starting (initdb can take many seconds) or stopping embedded host. */
+const EMBEDDED_WAIT_MS = 120_000;
+
+/**
+ * The embedded database is hosted by one process at a time (the lock holder). Connect to the holder's
+ * socket; if there is none, host it here. The holder may still be starting, or be finishing and about to
+ * release the lock: then wait and look again.
+ */
+async function connectEmbedded(dataDir: string, opts: OpenOptions, poolMax: number): Promise<{ knex: Knex; host: EmbeddedHost | null }> {
+  const deadline = Date.now() + EMBEDDED_WAIT_MS;
+  for (;;) {
+    const holder = opts.exclusive ? null : readLock(dataDir);
+    if (holder) {
+      const knex = createKnex(embeddedConnection(holder.socketDir), poolMax);
+      try {
+        await knex.raw('select 1');
+        return { knex, host: null };
+      } catch (err) {
+        await knex.destroy();
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+    }
+    try {
+      const host = await startEmbeddedHost(dataDir, opts.role);
+      return { knex: createKnex(embeddedConnection(host.socketDir), poolMax), host };
+    } catch (err) {
+      if (!(err instanceof EmbeddedLockedError)) throw err;
+      if (opts.exclusive) {
+        throw new DatabaseInUseError(
+          `${dataDir} is in use by radtrack ${err.holder.role} (pid ${err.holder.pid}); stop it first or use another --data-dir`,
+        );
+      }
+    }
+  }
 }

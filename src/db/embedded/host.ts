@@ -37,11 +37,11 @@ function spawnWorker(data: unknown): Worker {
 }
 
 /** Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket. */
-export async function startEmbeddedHost(dataDir: string, role: string, maxConnections = 32): Promise<EmbeddedHost> {
+export async function startEmbeddedHost(dataDir: string, role: string): Promise<EmbeddedHost> {
   const socketDir = join(dataDir, 'run');
   const lock = acquireLock(dataDir, { pid: process.pid, socketDir, role });
   if (!lock.ok) throw new EmbeddedLockedError(dataDir, lock.holder);
-  const worker = spawnWorker({ pgDataDir: join(dataDir, 'pgdata'), socketDir, maxConnections });
+  const worker = spawnWorker({ pgDataDir: join(dataDir, 'pgdata'), socketDir });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once('error', reject);

@@ -4,12 +4,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { WireServer } from './wire-server.ts';
 
 interface WorkerInput {
   pgDataDir: string;
   socketDir: string;
-  maxConnections: number;
 }
 
 const input = workerData as WorkerInput;
@@ -20,8 +19,8 @@ async function main(): Promise<void> {
   const socketPath = join(input.socketDir, '.s.PGSQL.5432');
   rmSync(socketPath, { force: true });
   const db = await PGlite.create(input.pgDataDir);
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: input.maxConnections });
-  await server.start();
+  const server = new WireServer(db);
+  await server.start(socketPath);
   parentPort!.on('message', async (msg: unknown) => {
     if (msg !== 'stop') return;
     try {

@@ -1,0 +1,159 @@
+// Serves one PGlite backend to many PostgreSQL clients over a unix socket.
+//
+// PGlite is a single backend session, so clients must take turns. pglite-socket takes turns per protocol
+// *message*, which lets another client's Parse land between a client's Parse and Bind ("unnamed prepared
+// statement does not exist", wrong results). Here the unit is the query cycle: every message up to and
+// including Sync (extended protocol) or a simple Query runs without interruption, and while a cycle leaves
+// the backend inside a transaction, only that client's cycles run until it commits or rolls back.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+
+const SSL_REQUEST_CODE = 80877103;
+const CANCEL_REQUEST_CODE = 80877102;
+const PROTOCOL_3 = 196608;
+
+/** Messages after which the backend answers ReadyForQuery: the end of a cycle. */
+const CYCLE_END = new Set(['S'.charCodeAt(0), 'Q'.charCodeAt(0), 'F'.charCodeAt(0)]);
+const TERMINATE = 'X'.charCodeAt(0);
+
+type Work = { kind: 'cycle'; messages: Buffer[] } | { kind: 'rollback' };
+
+class Client {
+  buffer: Buffer = Buffer.alloc(0);
+  started = false;
+  partial: Buffer[] = [];
+  work: Work[] = [];
+  closed = false;
+  constructor(readonly socket: Socket) {}
+}
+
+export class WireServer {
+  private server: Server | null = null;
+  private readonly clients = new Set<Client>();
+  private readonly ready: Client[] = [];
+  /** The client whose transaction is open in the backend. */
+  private owner: Client | null = null;
+  private pumping = false;
+
+  constructor(private readonly db: PGlite) {}
+
+  start(path: string): Promise<void> {
+    this.server = createServer((socket) => this.accept(socket));
+    return new Promise((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(path, () => resolve());
+    });
+  }
+
+  /**
+   * Stops accepting, lets connected clients finish (a CLI command that hosts the database must not cut off
+   * a report that connected through it) for up to `graceMs`, then closes the rest.
+   */
+  async stop(graceMs = 30_000): Promise<void> {
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of this.clients) c.socket.destroy();
+    await closed;
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private accept(socket: Socket): void {
+    const client = new Client(socket);
+    this.clients.add(client);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      client.buffer = client.buffer.length ? Buffer.concat([client.buffer, chunk]) : chunk;
+      this.read(client);
+    });
+    const close = () => {
+      if (client.closed) return;
+      client.closed = true;
+      this.clients.delete(client);
+      client.work = this.owner === client ? [{ kind: 'rollback' }] : [];
+      if (this.owner === client) this.schedule(client);
+    };
+    socket.on('close', close);
+    socket.on('error', close);
+  }
+
+  /** Splits the client's bytes into messages and the messages into cycles. */
+  private read(client: Client): void {
+    for (;;) {
+      const buf = client.buffer;
+      if (!client.started) {
+        if (buf.length < 8) return;
+        const length = buf.readInt32BE(0);
+        if (buf.length < length) return;
+        const code = buf.readInt32BE(4);
+        client.buffer = buf.subarray(length);
+        if (code === SSL_REQUEST_CODE) {
+          client.socket.write('N');
+          continue;
+        }
+        if (code === CANCEL_REQUEST_CODE || code !== PROTOCOL_3) {
+          client.socket.destroy(); // no query cancellation on a single embedded backend
+          return;
+        }
+        client.started = true;
+        client.work.push({ kind: 'cycle', messages: [Buffer.from(buf.subarray(0, length))] });
+        this.schedule(client);
+        continue;
+      }
+      if (buf.length < 5) return;
+      const length = 1 + buf.readInt32BE(1);
+      if (buf.length < length) return;
+      const message = Buffer.from(buf.subarray(0, length));
+      client.buffer = buf.subarray(length);
+      if (message[0] === TERMINATE) {
+        client.socket.end();
+        return;
+      }
+      client.partial.push(message);
+      if (CYCLE_END.has(message[0])) {
+        client.work.push({ kind: 'cycle', messages: client.partial });
+        client.partial = [];
+        this.schedule(client);
+      }
+    }
+  }
+
+  private schedule(client: Client): void {
+    if (!this.ready.includes(client)) this.ready.push(client);
+    void this.pump();
+  }
+
+  private next(): Client | null {
+    if (this.owner) return this.owner.work.length > 0 ? this.owner : null;
+    while (this.ready.length > 0) {
+      const c = this.ready.shift()!;
+      if (c.work.length > 0) return c;
+    }
+    return null;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (let client = this.next(); client; client = this.next()) {
+        const work = client.work.shift()!;
+        if (work.kind === 'rollback') {
+          if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+        } else {
+          for (const message of work.messages) {
+            await this.db.execProtocolRawStream(message, {
+              onRawData: (data) => {
+                if (!client!.closed) client!.socket.write(data);
+              },
+            });
+          }
+        }
+        this.owner = !client.closed && this.db.isInTransaction() ? client : null;
+        if (client.work.length > 0 && this.owner !== client) this.ready.push(client);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// The embedded database serves many clients through one PGlite backend (src/db/embedded/wire-server.ts).
+// Several processes at once must each get their own results, and transactions must not interleave.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKnex } from '../../src/db/knex.ts';
+import { cliDbArgs, testConnection, testKnex, testTarget, truncateAll } from '../helpers/db.ts';
+import { addNas } from '../helpers/listener.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/radtrack', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('database shared by several clients at once', function () {
+  this.timeout(120_000);
+  beforeEach(async () => {
+    await truncateAll();
+    await addNas(testKnex(), '192.0.2.1', { name: 'one' });
+    await addNas(testKnex(), '192.0.2.2', { name: 'two' });
+  });
+
+  it('six CLI processes at once all succeed with the right answer', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => run([...cliDbArgs(), 'nas', 'list', '--format', 'json'])));
+    for (const r of results) {
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout).map((n: { name: string }) => n.name)).to.deep.equal(['one', 'two']);
+    }
+  });
+
+  it('six commands at once on a fresh database: all succeed, one migration history', async () => {
+    const target = testTarget();
+    let args: string[];
+    let cleanup: () => Promise<void>;
+    if (target.kind === 'embedded') {
+      const dir = mkdtempSync(join(tmpdir(), 'radtrack-fresh-'));
+      args = ['--data-dir', dir];
+      cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    } else {
+      const name = `radtrack_fresh_${process.pid}`;
+      await testKnex().raw(`CREATE DATABASE ${name}`);
+      const url = new URL(target.url);
+      url.pathname = '/' + name;
+      args = ['--db', url.toString()];
+      cleanup = async () => void (await testKnex().raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    }
+    try {
+      const results = await Promise.all(Array.from({ length: 6 }, () => run([...args, 'nas', 'list', '--format', 'json'])));
+      for (const r of results) expect(r.code, r.stderr).to.equal(0);
+      const again = await run([...args, 'migrate', '--format', 'json']);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(JSON.parse(again.stdout).applied).to.deep.equal([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('concurrent queries and transactions from several pools get their own results', async () => {
+    const pools = [createKnex(testConnection(), 4), createKnex(testConnection(), 4)];
+    try {
+      const wrong: number[] = [];
+      await Promise.all(
+        Array.from({ length: 600 }, async (_, i) => {
+          const k = pools[i % 2];
+          const v = i % 3 === 2
+            ? await k.transaction(async (t) => {
+                await t.raw('select pg_sleep(0)');
+                return (await t.raw('select ?::int as v', [i])).rows[0].v;
+              })
+            : (await k.raw(`select ?::int + ${i % 3} - ${i % 3} as v`, [i])).rows[0].v;
+          if (v !== i) wrong.push(i);
+        }),
+      );
+      expect(wrong).to.deep.equal([]);
+    } finally {
+      for (const p of pools) await p.destroy();
+    }
+    expect(testTarget().kind).to.be.oneOf(['embedded', 'postgres']);
+  });
+});
