@@ -195,7 +195,7 @@ function packetAttributes(s: Session, j: number): Buffer {
 }
 
 /** "rounds" order: all Starts, then all first Interims, ..., then all Stops (one packet per session in flight). */
-function roundsPackets(sessions: Session[]): Buffer[] {
+export function roundsPackets(sessions: Session[]): Buffer[] {
   const out: Buffer[] = [];
   for (let j = 0; j <= INTERIMS + 1; j++) for (const s of sessions) out.push(packetAttributes(s, j));
   return out;

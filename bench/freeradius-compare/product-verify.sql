@@ -1,0 +1,33 @@
+-- radtrack's counterpart of /work/shared/bench/verify-radacct.sql. run-bench.sh (--verify) runs it in one psql
+-- session after loading expected.csv into TEMP TABLE bench_expected; it prints
+--   expected|rows|closed|exact|dups|background_ok
+-- exact = the session row matches on user, Acct-Session-Id, framed IP, login/logout (start/stop time), session
+-- time, 64-bit input/output octets (Gigawords included), terminate cause, close_reason 'stop', and the Stop's
+-- journal row carries the expected NAS-IP-Address. (radtrack identifies the NAS by source address, 127.0.0.1
+-- for all of the harness's traffic; the packet's NAS-IP-Address is kept in the journal, not in sessions.)
+-- dups = load Acct-Session-Ids with more than one session row.
+WITH s AS (
+  SELECT s.id, s.acct_session_id, a.username, s.framed_ip, s.login, s.logout, s.session_time, s.input_octets,
+         s.output_octets, s.terminate_cause, s.close_reason
+  FROM sessions s JOIN accounts a ON a.id = s.account_id
+  WHERE s.acct_session_id NOT LIKE 'BG-%'
+)
+SELECT
+  (SELECT count(*) FROM bench_expected),
+  (SELECT count(*) FROM s),
+  (SELECT count(*) FROM s WHERE logout IS NOT NULL),
+  (SELECT count(*) FROM bench_expected e JOIN s ON s.acct_session_id = e.acctsessionid AND s.username = e.username
+    WHERE s.framed_ip = e.framedipaddress
+      AND s.login = to_timestamp(e.acctstarttime_epoch)
+      AND s.logout = to_timestamp(e.acctstoptime_epoch)
+      AND s.session_time = e.acctsessiontime
+      AND s.input_octets = e.acctinputoctets
+      AND s.output_octets = e.acctoutputoctets
+      AND s.terminate_cause = e.acctterminatecause
+      AND s.close_reason = 'stop'
+      AND EXISTS (SELECT 1 FROM journal j WHERE j.session_id = s.id AND j.status_type = 'Stop'
+                    AND j.attributes->>'NAS-IP-Address' = host(e.nasipaddress))),
+  (SELECT count(*) FROM (SELECT acct_session_id FROM s GROUP BY 1 HAVING count(*) > 1) d),
+  (SELECT CASE WHEN count(*) FILTER (WHERE logout IS NULL) = :bg_open
+                AND count(*) FILTER (WHERE logout IS NOT NULL) = :bg_closed THEN 1 ELSE 0 END
+     FROM sessions WHERE acct_session_id LIKE 'BG-%');
