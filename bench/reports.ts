@@ -1,4 +1,4 @@
-// `npm run bench:reports [-- --sessions N --accounts N --keep --url URL]`
+// `npm run bench:reports [-- --sessions N --accounts N --keep --reuse --url URL]`
 //
 // generateHistory: a fresh database radtrack_bench_reports on the PostgreSQL server, filled set-based (SQL
 // generate_series, no row-by-row inserts) with years of history: NASes, accounts, sessions (a few open), their
@@ -31,6 +31,8 @@ const { values: opts } = parseArgs({
     accounts: { type: 'string', default: '50000' },
     url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
+    /** Time the reports on a database kept by an earlier --keep run instead of generating one. */
+    reuse: { type: 'boolean', default: false },
   },
 });
 const SESSIONS = Number(opts.sessions);
@@ -191,17 +193,24 @@ async function main(): Promise<void> {
   benchUrl.pathname = '/' + DB_NAME;
   let k: Knex | null = null;
   try {
-    await admin.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    await admin.raw(`CREATE DATABASE ${DB_NAME}`);
+    const { rows: existing } = await admin.raw('SELECT 1 FROM pg_database WHERE datname = ?', [DB_NAME]);
+    const reuse = opts.reuse && existing.length > 0;
+    if (!reuse) {
+      await admin.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+      await admin.raw(`CREATE DATABASE ${DB_NAME}`);
+    }
     k = createKnex(benchUrl.toString(), WORKERS + 1);
     await migrateLatest(k);
     const t0 = performance.now();
-    await generateHistory(k);
-    log(`  generation total ${fmt(Math.round((performance.now() - t0) / 1000))} s`);
+    if (reuse) log(`reusing ${DB_NAME}`);
+    else {
+      await generateHistory(k);
+      log(`  generation total ${fmt(Math.round((performance.now() - t0) / 1000))} s`);
+    }
     await timeReports(k, benchUrl.toString());
   } finally {
     await k?.destroy();
-    if (opts.keep) log(`kept ${benchUrl.toString()}`);
+    if (opts.keep || opts.reuse) log(`kept ${benchUrl.toString()}`);
     else await admin.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     await admin.destroy();
   }

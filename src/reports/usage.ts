@@ -5,6 +5,7 @@
 //   sessions               sessions with any part in the period: login < to and coalesce(logout, now) > from.
 //                          Only sessions still kept count: after a purge the rollups keep the usage, not the sessions.
 import type { Knex } from 'knex';
+import { withoutJit } from './without-jit.ts';
 import { planPeriod, type Period } from './period.ts';
 
 /** One usage row; snake_case because it is the cli.md JSON record as it is printed. */
@@ -81,6 +82,8 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
       WHERE logout IS NULL AND greatest(last_update, ${t1}) < least(${now}, ${t2}) ${only('account_id')}
       GROUP BY account_id`);
   // sessions with any part in [t1, t2): login < t2 and coalesce(logout, now) > t1 — closed short, closed long, open.
+  // The long branch states "login < t2 and logout > t1" as a '[)' range overlap: the same for rows longer than a
+  // week, and it leaves the planner no btree bait (a scan of sessions_logout_idx from t1 to the end of history).
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
       WHERE logout > ${t1} AND logout < ${t2} + interval '${SESSION_SHORT}' AND login < ${t2}
@@ -89,7 +92,7 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
       WHERE logout - login > interval '${SESSION_SHORT}' AND tstzrange(login, logout, '[]') && tstzrange(${t1}, ${t2}, '[)')
-        AND login < ${t2} AND logout > ${t1} ${only('account_id')}
+        AND tstzrange(login, logout, '[)') && tstzrange(${t1}, ${t2}, '[)') ${only('account_id')}
       GROUP BY account_id`);
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
@@ -114,7 +117,7 @@ function orderSql(sel: Selection, bindings: Record<string, unknown>): string {
 
 async function queryUsage(knex: Knex, q: UsageQuery, sel: Selection): Promise<UsageRecord[]> {
   const { sql, bindings } = usageSql(q, sel);
-  const { rows } = (await knex.raw(sql, bindings)) as { rows: RawUsage[] };
+  const { rows } = (await withoutJit(knex, (trx) => trx.raw(sql, bindings))) as { rows: RawUsage[] };
   return rows.map((r) => ({
     account_id: r.account_id,
     username: r.username,
