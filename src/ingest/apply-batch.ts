@@ -123,9 +123,10 @@ async function applyBatchIn(trx: Knex.Transaction, items: IngestItem[]): Promise
   }
 
   const created = [...state.dirty].filter((s) => s.id === null);
+  const updated = [...state.dirty].filter((s) => s.id !== null);
   const ids = await allocateSessionIds(trx, created.length);
   created.forEach((s, i) => (s.id = ids[i]));
-  await writeSessions(trx, [...state.dirty].filter((s) => !created.includes(s)), created);
+  await writeSessions(trx, updated, created);
   await writeUsage(trx, [
     ...state.restartDeltas,
     ...state.segments.map((g) => ({
