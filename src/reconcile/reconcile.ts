@@ -68,8 +68,8 @@ const NAS_QUIET_SQL = `
            - make_interval(secs => coalesce(:stale_after::int, :intervals::int * n.interim_interval)) AS silent
   FROM nas n`;
 
-// Open sessions past their NAS's quiet limit. The "logout IS NULL" is re-checked on the locked row by UPDATE,
-// so a session the listener touches meanwhile (a late Stop, a new Interim) is never closed over it.
+// Open sessions past their NAS's quiet limit. They are selected FOR UPDATE: a row the listener changed meanwhile
+// (a late Stop, a new Interim) is re-evaluated after its lock is released, so it is never closed over the update.
 const STALE_FROM_WHERE = `
   FROM sessions s
   JOIN (${NAS_QUIET_SQL}) q ON q.id = s.nas_id

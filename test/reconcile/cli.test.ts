@@ -22,7 +22,7 @@ describe('radtrack reconcile (CLI)', () => {
   it('--dry-run shows what it would close; the run closes it; the next run prints nothing', async () => {
     const dry = await radtrack(['reconcile', '--dry-run']);
     expect([dry.code, dry.stderr]).to.deep.equal([0, '']);
-    expect(dry.stdout).to.match(/^would close 1 stale session at their last update:/);
+    expect(dry.stdout).to.match(/^would close 1 stale session \(logout = last update\):/);
     const run = await radtrack(['reconcile']);
     expect(run.code).to.equal(0);
     expect(run.stdout).to.match(/^closed 1 stale session/);

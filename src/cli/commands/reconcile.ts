@@ -23,7 +23,7 @@ function printTable(s: ReconcileSummary, argv: ReconcileArgs): void {
   if (!argv.verbose && !argv.dryRun && !reconcileChanged(s)) return;
   const would = s.dry_run ? 'would close' : 'closed';
   if (s.closed.length > 0) {
-    out(`${would} ${countOf(s.closed.length, 'stale session')} at their last update:`);
+    out(`${would} ${countOf(s.closed.length, 'stale session')} (logout = last update):`);
     printRows(s.closed, STALE_COLUMNS, 'table', { tz: argv.tz });
   } else if (argv.verbose || s.dry_run) out('no stale sessions to close');
   for (const n of s.silent_nas) {

@@ -136,7 +136,7 @@ const quotaCommand: CommandModule<GlobalArgs, QuotaArgs> = {
     const now = new Date();
     const period = resolvePeriod(argv, now);
     return withDatabase(argv, 'report', async (knex) => {
-      if (argv.format === 'table') process.stdout.write(`${periodLine(period)}, threshold ${share(argv.threshold)}\n`);
+      if (argv.format === 'table') process.stdout.write(`${periodLine(period)}, threshold ${+(argv.threshold * 100).toPrecision(6)} %\n`);
       printRows(await quotaReport(knex, { period, now, threshold: argv.threshold }), QUOTA_COLUMNS, argv.format, { tz: argv.tz, empty: 'no account at or above the threshold' });
     });
   },
