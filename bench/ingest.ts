@@ -383,6 +383,9 @@ async function startDaemon(dbArgs: string[], port: number, o: IngestOptions, log
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', fd, fd], env: { ...process.env, DATABASE_URL: '' } });
   closeSync(fd);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const reap = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  process.once('exit', reap);
+  void exited.then(() => process.off('exit', reap));
   const t0 = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}):\n${readFileSync(logFile, 'utf8')}`);
@@ -393,25 +396,50 @@ async function startDaemon(dbArgs: string[], port: number, o: IngestOptions, log
   return { child, logFile, exited };
 }
 
-async function stopDaemon(d: Daemon): Promise<void> {
-  if (d.child.exitCode !== null) return;
+/** SIGTERM, then SIGKILL after 30 s. False when it had to be killed. */
+async function stopDaemon(d: Daemon): Promise<boolean> {
+  if (d.child.exitCode !== null || d.child.signalCode !== null) return true;
   d.child.kill('SIGTERM');
-  const t = setTimeout(() => d.child.kill('SIGKILL'), 30_000);
+  let killed = false;
+  const t = setTimeout(() => { killed = true; d.child.kill('SIGKILL'); }, 30_000);
   await d.exited;
   clearTimeout(t);
+  return !killed;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(what + ': no answer within ' + ms / 1000 + ' s')), ms);
+    p.then(
+      (v) => { clearTimeout(t); resolve(v); },
+      (e: unknown) => { clearTimeout(t); reject(e); },
+    );
+  });
 }
 
 // ------------------------------------------------------------------ verification
 interface VerifyResult { expected: number; rows: number; closed: number; exact: number; dups: number; journal: number; badSample: string[] }
 
-async function verifyRows(client: pg.Client, sessions: Session[], packets: number): Promise<VerifyResult> {
-  const { rows } = await client.query<{
-    sid: string; username: string; login: string; logout: string | null; session_time: string; input_octets: string;
+type Query = <R>(sql: string) => Promise<R[]>;
+
+async function verifyRows(query: Query, sessions: Session[]): Promise<VerifyResult> {
+  type Row = {
+    id: string; sid: string; username: string; login: string; logout: string | null; session_time: string; input_octets: string;
     output_octets: string; terminate_cause: string | null; close_reason: string | null; framed_ip: string | null; port_key: string | null;
-  }>(`SELECT s.acct_session_id AS sid, a.username, extract(epoch FROM s.login)::bigint AS login,
+  };
+  // Pages of 500 rows: results above ~128 KB through the embedded host hang or garble (bench/README.md).
+  const rows: Row[] = [];
+  let last = '0';
+  for (let page = 0; page <= sessions.length / 500 + 2; page++) {
+    const got = await query<Row>(`SELECT s.id, s.acct_session_id AS sid, a.username, extract(epoch FROM s.login)::bigint AS login,
              extract(epoch FROM s.logout)::bigint AS logout, s.session_time, s.input_octets, s.output_octets,
              s.terminate_cause, s.close_reason, host(s.framed_ip) AS framed_ip, p.port_key
-      FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN ports p ON p.id = s.port_id`);
+      FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN ports p ON p.id = s.port_id
+      WHERE s.id > ${BigInt(last)} ORDER BY s.id LIMIT 500`);
+    if (got.length === 0) break;
+    rows.push(...got);
+    last = String(got[got.length - 1]!.id);
+  }
   const bySid = new Map<string, typeof rows>();
   for (const r of rows) { const l = bySid.get(r.sid) ?? []; l.push(r); bySid.set(r.sid, l); }
   const res: VerifyResult = { expected: sessions.length, rows: rows.length, closed: 0, exact: 0, dups: 0, journal: 0, badSample: [] };
@@ -431,8 +459,7 @@ async function verifyRows(client: pg.Client, sessions: Session[], packets: numbe
     if (bad.length === 0) res.exact++;
     else if (res.badSample.length < 5) res.badSample.push(`${s.sid}: ${bad.join(', ')}`);
   }
-  res.journal = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM journal')).rows[0]!.n);
-  void packets;
+  res.journal = Number((await query<{ n: string }>('SELECT count(*) AS n FROM journal'))[0]!.n);
   return res;
 }
 
@@ -467,7 +494,7 @@ export async function runIngest(o: IngestOptions): Promise<number> {
     if (o.embedded) {
       dataDir = join(work, 'data');
       dbArgs = ['--data-dir', dataDir];
-      connect = () => new pg.Client({ host: join(dataDir!, 'run'), port: 5432, user: 'postgres', database: 'postgres' });
+      connect = () => { throw new Error('embedded: verified in-process'); };
     } else {
       admin = new pg.Client({ connectionString: baseUrl });
       await admin.connect();
@@ -508,15 +535,29 @@ export async function runIngest(o: IngestOptions): Promise<number> {
     const pgd = o.embedded ? { backend: 0, aux: 0 } : pgDelta(pg0, pgCpu(DB_NAME));
     const busy = machineBusyS() - busy0;
 
-    const client = connect();
-    await client.connect();
+    // Rows are checked after the daemon stopped (all answered packets are committed by then). PostgreSQL: a
+    // plain connection. Embedded: this process opens the data dir itself; a second client on the daemon's
+    // PGlite socket was seen to hang forever (bench/README.md, "Found while benchmarking").
+    const stopped = await stopDaemon(daemon);
+    if (!stopped) log('daemon did not exit within 30 s of SIGTERM; killed');
     let v: VerifyResult;
-    try {
-      v = await verifyRows(client, [...warm, ...main], attrs.length);
-    } finally {
-      await client.end();
+    if (o.embedded) {
+      const { openDatabase } = await import('../src/db/open.ts');
+      const db = await withTimeout(openDatabase({ kind: 'embedded', dataDir: dataDir! }, { role: 'bench-verify', exclusive: true, migrate: false }), 120_000, 'open embedded db');
+      try {
+        v = await withTimeout(verifyRows(async (sql) => (await db.knex.raw(sql)).rows, [...warm, ...main]), 120_000, 'verify');
+      } finally {
+        await db.close();
+      }
+    } else {
+      const client = connect();
+      await client.connect();
+      try {
+        v = await withTimeout(verifyRows(async (sql) => (await client.query(sql)).rows, [...warm, ...main]), 120_000, 'verify');
+      } finally {
+        await client.end();
+      }
     }
-    await stopDaemon(daemon);
     const daemonLog = readFileSync(logFile, 'utf8');
     const errors = daemonLog.split('\n').filter((l) => /error|warn/i.test(l));
 
