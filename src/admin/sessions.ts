@@ -1,31 +1,19 @@
 // Session listing (cli.md "A session object"): one row per session with its NAS, port and account resolved.
 import type { Knex } from 'knex';
-import type { CloseReason, SessionFlag } from '../accounting/session.ts';
+import type { DbSession } from '../db/rows.ts';
 
-export interface SessionRow {
-  id: bigint;
+type SessionColumns = 'id' | 'acct_session_id' | 'login' | 'logout' | 'last_update' | 'close_reason' | 'terminate_cause'
+  | 'session_time' | 'input_octets' | 'output_octets' | 'input_packets' | 'output_packets' | 'calling_station_id'
+  | 'called_station_id' | 'logout_estimated' | 'flags' | 'interim_count';
+
+/** A session as listed (cli.md): the row's own columns, with its account, NAS and port resolved. */
+export interface SessionRow extends Pick<DbSession, SessionColumns> {
   username: string;
   nas_ip: string;
   /** ports.port_key: NAS-Port-Id if the NAS sent one, else NAS-Port. */
   nas_port: string | null;
-  acct_session_id: string;
-  login: Date;
-  logout: Date | null;
-  last_update: Date;
   status: 'open' | 'closed';
-  close_reason: CloseReason | null;
-  terminate_cause: string | null;
-  session_time: bigint;
-  input_octets: bigint;
-  output_octets: bigint;
-  input_packets: bigint;
-  output_packets: bigint;
   framed_ip: string | null;
-  calling_station_id: string | null;
-  called_station_id: string | null;
-  logout_estimated: boolean;
-  flags: SessionFlag[];
-  interim_count: number;
 }
 
 export interface SessionFilters {

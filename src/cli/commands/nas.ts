@@ -117,13 +117,17 @@ export const NAS_STATUS_COLUMNS: readonly Column<NasStatusRow>[] = [
   { key: 'clock_skew', header: 'skew' },
 ];
 
+/** `nas list` and `report nas` print the same thing. */
+export function printNasStatus(argv: GlobalArgs, role: string): Promise<void> {
+  return withDatabase(argv, role, async (knex) => {
+    printRows(await nasStatus(knex), NAS_STATUS_COLUMNS, argv.format, { tz: argv.tz, empty: 'no NAS registered; "radtrack nas add" registers one' });
+  });
+}
+
 const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'list',
   describe: 'each NAS with its state and packet counters (never the secret)',
-  handler: (argv) =>
-    withDatabase(argv, 'nas', async (knex) => {
-      printRows(await nasStatus(knex), NAS_STATUS_COLUMNS, argv.format, { tz: argv.tz, empty: 'no NAS registered; "radtrack nas add" registers one' });
-    }),
+  handler: (argv) => printNasStatus(argv, 'nas'),
 };
 
 const unknownCommand: CommandModule<GlobalArgs, GlobalArgs> = {

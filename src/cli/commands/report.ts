@@ -1,6 +1,5 @@
 // `radtrack report …` (cli.md): usage, online, who, nas, conflicts, quota, top. Argv → one core call → output.
 import type { Argv, CommandModule } from 'yargs';
-import { nasStatus } from '../../reports/nas-status.ts';
 import { currentMonth, monthPeriod, periodHours, PeriodError, rangePeriod, type Period } from '../../reports/period.ts';
 import { quotaReport, type QuotaRecord } from '../../reports/quota.ts';
 import { conflictSessions, onlineSessions, whoHeld } from '../../reports/session-reports.ts';
@@ -9,7 +8,7 @@ import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
 import { withDatabase, type GlobalArgs } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { countOf, formatTime, printObject, printRows, showBytes, showDuration, type Column } from '../output.ts';
-import { NAS_STATUS_COLUMNS } from './nas.ts';
+import { printNasStatus } from './nas.ts';
 import { SESSION_COLUMNS } from './sessions.ts';
 
 interface PeriodArgs extends GlobalArgs {
@@ -188,10 +187,7 @@ const whoCommand: CommandModule<GlobalArgs, WhoArgs> = {
 const nasReportCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'nas',
   describe: 'each NAS: heartbeat, open sessions, state (up/silent), packet and discard counters',
-  handler: (argv) =>
-    withDatabase(argv, 'report', async (knex) => {
-      printRows(await nasStatus(knex), NAS_STATUS_COLUMNS, argv.format, { tz: argv.tz, empty: 'no NAS registered; "radtrack nas add" registers one' });
-    }),
+  handler: (argv) => printNasStatus(argv, 'report'),
 };
 
 interface ConflictArgs extends GlobalArgs {
