@@ -13,6 +13,8 @@ export interface DaemonOptions extends Omit<ListenerOptions, 'knex' | 'log'> {
 export interface Daemon {
   stop(): Promise<void>;
   readonly port: number;
+  /** Never resolves; rejects if the embedded database this daemon hosts dies. */
+  readonly died: Promise<never>;
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
@@ -30,6 +32,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let stopping: Promise<void> | null = null;
   return {
     port: address.port,
+    died: db.host?.died ?? new Promise<never>(() => undefined),
     stop() {
       stopping ??= (async () => {
         await listener.stop();
@@ -45,9 +48,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
 }
 
-/** Resolves when the daemon has stopped after SIGINT/SIGTERM. */
+/** Resolves when the daemon has stopped after SIGINT/SIGTERM; rejects if its embedded database dies. */
 export function stopOnSignals(daemon: Daemon, log: Logger): Promise<void> {
   return new Promise((resolve, reject) => {
+    daemon.died.catch((err: Error) => {
+      // Nothing can be committed any more: exit, so a supervisor restarts us, rather than hold the port.
+      log.error(`serve: ${err.message}; exiting`);
+      reject(err);
+    });
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {

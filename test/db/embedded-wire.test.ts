@@ -87,4 +87,17 @@ describe('database shared by several clients at once', function () {
     }
     expect(testTarget().kind).to.be.oneOf(['embedded', 'postgres']);
   });
+
+  it('large results arrive intact', async () => {
+    const { rows } = await testKnex().raw(`select g, repeat('x', 200) as pad from generate_series(1, 20000) g`);
+    expect(rows).to.have.length(20000);
+    expect(rows.every((r: { g: number; pad: string }, i: number) => r.g === i + 1 && r.pad.length === 200)).to.equal(true);
+  });
+
+  it('COPY FROM STDIN is refused (embedded) and the database keeps working', async function () {
+    if (testTarget().kind !== 'embedded') this.skip();
+    const err = await testKnex().raw('COPY nas (address, secret) FROM STDIN').then(() => null, (e: { code?: string }) => e);
+    expect(err?.code).to.equal('0A000');
+    expect((await testKnex().raw('select 1 as one')).rows).to.deep.equal([{ one: 1 }]);
+  });
 });

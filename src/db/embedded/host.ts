@@ -7,6 +7,8 @@ import { acquireLock, type LockInfo } from './lock.ts';
 
 export interface EmbeddedHost {
   socketDir: string;
+  /** Rejects if the database worker dies while it should be running. */
+  readonly died: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -58,11 +60,20 @@ export async function startEmbeddedHost(dataDir: string, role: string): Promise<
   }
   worker.removeAllListeners('exit');
   worker.removeAllListeners('error');
-  worker.on('error', () => lock.release());
-  worker.unref();
   let stopping: Promise<void> | null = null;
+  // The lock stays while this process lives, even if the worker dies: releasing it would let another
+  // process open the same files. A lock whose process is gone is treated as absent (readLock checks the pid).
+  const died = new Promise<never>((_, reject) => {
+    worker.on('error', (err) => reject(new Error(`embedded: the database worker failed: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (!stopping) reject(new Error(`embedded: the database worker exited (${code})`));
+    });
+  });
+  died.catch(() => undefined);
+  worker.unref();
   return {
     socketDir,
+    died,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         const done = () => {

@@ -12,9 +12,47 @@ const SSL_REQUEST_CODE = 80877103;
 const CANCEL_REQUEST_CODE = 80877102;
 const PROTOCOL_3 = 196608;
 
-/** Messages after which the backend answers ReadyForQuery: the end of a cycle. */
-const CYCLE_END = new Set(['S'.charCodeAt(0), 'Q'.charCodeAt(0), 'F'.charCodeAt(0)]);
+/**
+ * Messages after which the backend answers: the end of a cycle. CopyDone/CopyFail end the data a client
+ * streams after a COPY … FROM STDIN query.
+ */
+const CYCLE_END = new Set([...'SQF'].map((c) => c.charCodeAt(0)));
+/**
+ * CopyData/CopyDone/CopyFail: COPY … FROM STDIN cannot work on PGlite's message-at-a-time interface (it
+ * reads EOF where the data should be), and forwarding the data afterwards kills the single backend.
+ */
+const COPY_IN = new Set([...'dcf'].map((c) => c.charCodeAt(0)));
+/** ReadyForQuery ('Z', length 5) with status 'I': the backend is idle, outside any transaction. */
+const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 const TERMINATE = 'X'.charCodeAt(0);
+
+const QUERY = 'Q'.charCodeAt(0);
+const PARSE = 'P'.charCodeAt(0);
+const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i;
+
+/** The SQL text of a Query or Parse message, for the one statement kind we must refuse. */
+function statementText(message: Buffer): string | null {
+  if (message[0] === QUERY) return message.subarray(5).toString('utf8');
+  if (message[0] === PARSE) {
+    const nameEnd = message.indexOf(0, 5);
+    return nameEnd < 0 ? null : message.subarray(nameEnd + 1).toString('utf8');
+  }
+  return null;
+}
+
+function pgMessage(type: string, body: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.write(type, 0, 'latin1');
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** ErrorResponse (SQLSTATE 0A000 feature_not_supported) and ReadyForQuery, as the backend would send. */
+function refusal(message: string, status: 'I' | 'T'): Buffer {
+  const fields = [['S', 'ERROR'], ['V', 'ERROR'], ['C', '0A000'], ['M', message]]
+    .map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'));
+  return Buffer.concat([pgMessage('E', Buffer.concat([...fields, Buffer.from([0])])), pgMessage('Z', Buffer.from(status, 'latin1'))]);
+}
 
 type Work = { kind: 'cycle'; messages: Buffer[] } | { kind: 'rollback' };
 
@@ -24,12 +62,15 @@ class Client {
   partial: Buffer[] = [];
   work: Work[] = [];
   closed = false;
+  /** The last bytes the backend sent this client, to see whether it ended on ReadyForQuery idle. */
+  tail: Buffer = Buffer.alloc(0);
   constructor(readonly socket: Socket) {}
 }
 
 export class WireServer {
   private server: Server | null = null;
   private readonly clients = new Set<Client>();
+
   private readonly ready: Client[] = [];
   /** The client whose transaction is open in the backend. */
   private owner: Client | null = null;
@@ -109,6 +150,10 @@ export class WireServer {
         client.socket.end();
         return;
       }
+      if (COPY_IN.has(message[0])) {
+        client.socket.destroy(new Error('COPY FROM STDIN is not supported by the embedded database'));
+        return;
+      }
       client.partial.push(message);
       if (CYCLE_END.has(message[0])) {
         client.work.push({ kind: 'cycle', messages: client.partial });
@@ -140,16 +185,27 @@ export class WireServer {
         const work = client.work.shift()!;
         if (work.kind === 'rollback') {
           if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+        } else if (work.messages.some((m) => COPY_FROM_STDIN.test(statementText(m) ?? ''))) {
+          // PGlite exits when it reads EOF in COPY mode: answer for it, and keep the shared backend alive.
+          const status = this.db.isInTransaction() ? 'T' : 'I';
+          client.socket.write(refusal('COPY FROM STDIN is not supported by the embedded database; use INSERT, or a PostgreSQL server', status));
+          client.tail = Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
         } else {
+          const c = client;
           for (const message of work.messages) {
             await this.db.execProtocolRawStream(message, {
               onRawData: (data) => {
-                if (!client!.closed) client!.socket.write(data);
+                // A view into PGlite's memory, reused by the next chunk: copy it before the socket queues it.
+                const chunk = Buffer.from(data);
+                c.tail = Buffer.concat([c.tail, chunk]).subarray(-READY_IDLE.length);
+                if (!c.closed) c.socket.write(chunk);
               },
             });
           }
         }
-        this.owner = !client.closed && this.db.isInTransaction() ? client : null;
+        // Until the backend is idle again (a transaction is open), only this client may go on.
+        const idle = work.kind === 'rollback' || (client.tail.equals(READY_IDLE) && !this.db.isInTransaction());
+        this.owner = !client.closed && !idle ? client : null;
         if (client.work.length > 0 && this.owner !== client) this.ready.push(client);
       }
     } finally {
