@@ -100,4 +100,22 @@ describe('database shared by several clients at once', function () {
     expect(err?.code).to.equal('0A000');
     expect((await testKnex().raw('select 1 as one')).rows).to.deep.equal([{ one: 1 }]);
   });
+
+  it('a client idle in a transaction is disconnected, so it cannot stall everyone (embedded)', async function () {
+    if (testTarget().kind !== 'embedded') this.skip();
+    const idle = createKnex(testConnection(), 1);
+    try {
+      const trx = await idle.transaction();
+      await trx.raw('select 1');
+      // The backend is pinned to that transaction; this waits until the idle client is cut off (2 s in tests).
+      const started = Date.now();
+      expect((await testKnex().raw('select 2 as two')).rows).to.deep.equal([{ two: 2 }]);
+      expect(Date.now() - started).to.be.greaterThan(1000);
+      const err = await trx.raw('select 3').then(() => null, (e: Error) => e);
+      expect(err, 'the idle transaction was ended').to.be.instanceOf(Error);
+      await trx.rollback().catch(() => undefined); // lets knex release the dead connection
+    } finally {
+      await idle.destroy();
+    }
+  });
 });

@@ -82,6 +82,7 @@ export async function startEmbeddedHost(dataDir: string, role: string): Promise<
         };
         worker.once('message', () => void worker.terminate().then(done, done));
         worker.once('exit', done);
+        worker.ref(); // keep the process alive until PGlite has closed its files
         worker.postMessage('stop');
       });
       return stopping;

@@ -74,9 +74,17 @@ export class WireServer {
   private readonly ready: Client[] = [];
   /** The client whose transaction is open in the backend. */
   private owner: Client | null = null;
+  private ownerIdle: NodeJS.Timeout | null = null;
   private pumping = false;
 
-  constructor(private readonly db: PGlite) {}
+  /**
+   * @param idleInTransactionMs a client idle inside a transaction holds the one backend, and so every other
+   *   client, including the listener's commits: after this long it is disconnected (its transaction rolls back).
+   */
+  constructor(
+    private readonly db: PGlite,
+    private readonly idleInTransactionMs = 30_000,
+  ) {}
 
   start(path: string): Promise<void> {
     this.server = createServer((socket) => this.accept(socket));
@@ -163,7 +171,23 @@ export class WireServer {
     }
   }
 
+  private setOwner(owner: Client | null): void {
+    this.owner = owner;
+    if (this.ownerIdle) clearTimeout(this.ownerIdle);
+    this.ownerIdle = null;
+    if (owner && owner.work.length === 0) {
+      this.ownerIdle = setTimeout(() => {
+        if (this.owner === owner && owner.work.length === 0) owner.socket.destroy();
+      }, this.idleInTransactionMs);
+      this.ownerIdle.unref();
+    }
+  }
+
   private schedule(client: Client): void {
+    if (client === this.owner && this.ownerIdle) {
+      clearTimeout(this.ownerIdle); // it is not idle: its next statement is here
+      this.ownerIdle = null;
+    }
     if (!this.ready.includes(client)) this.ready.push(client);
     void this.pump();
   }
@@ -205,7 +229,7 @@ export class WireServer {
         }
         // Until the backend is idle again (a transaction is open), only this client may go on.
         const idle = work.kind === 'rollback' || (client.tail.equals(READY_IDLE) && !this.db.isInTransaction());
-        this.owner = !client.closed && !idle ? client : null;
+        this.setOwner(!client.closed && !idle ? client : null);
         if (client.work.length > 0 && this.owner !== client) this.ready.push(client);
       }
     } finally {

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const socketPath = join(input.socketDir, '.s.PGSQL.5432');
   rmSync(socketPath, { force: true });
   const db = await PGlite.create(input.pgDataDir);
-  const server = new WireServer(db);
+  const idleMs = Number(process.env.RADTRACK_IDLE_IN_TRANSACTION_MS) || 30_000;
+  const server = new WireServer(db, idleMs);
   await server.start(socketPath);
   parentPort!.on('message', async (msg: unknown) => {
     if (msg !== 'stop') return;
