@@ -4,7 +4,6 @@
 import type { NasRestartEvent, SessionEvent } from './event.ts';
 import {
   addFlag,
-  cloneSession,
   COUNTER_NAMES,
   coveredEnd,
   maxDate,
@@ -234,5 +233,3 @@ export function resolvePortConflict(opened: SessionState, others: SessionState[]
   }
   return [...changed];
 }
-
-export { cloneSession };

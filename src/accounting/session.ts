@@ -41,10 +41,6 @@ export interface SessionState extends Counters {
   exclusivePort: boolean;
 }
 
-export function isOpen(s: SessionState): boolean {
-  return s.logout === null;
-}
-
 /** The end of the time a session is known to cover: its logout, or its last update while open. */
 export function coveredEnd(s: SessionState): Date {
   return s.logout ?? s.lastUpdate;
@@ -54,14 +50,7 @@ export function addFlag(s: SessionState, flag: SessionFlag): void {
   if (!s.flags.includes(flag)) s.flags.push(flag);
 }
 
-export function cloneSession(s: SessionState): SessionState {
-  return { ...s, flags: [...s.flags] };
-}
-
 export function maxDate(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
 }
 
-export function minDate(a: Date, b: Date): Date {
-  return a.getTime() <= b.getTime() ? a : b;
-}

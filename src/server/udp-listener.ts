@@ -166,7 +166,6 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
 }
 
 function toIngestItem(packet: RadiusPacket, nas: NasClient, arrival: Date): IngestItem | null {
-  const attributes = journalAttributes(packet);
   const ingestNas = { id: nas.id, address: nas.address, portPolicy: nas.portPolicy };
   if (packet.code === CODE.STATUS_SERVER) {
     return {
@@ -176,7 +175,7 @@ function toIngestItem(packet: RadiusPacket, nas: NasClient, arrival: Date): Inge
       event: { kind: 'journal-only', time: arrival, arrival, flags: [] },
       acctSessionId: null,
       username: null,
-      attributes,
+      attributes: journalAttributes(packet),
       clockSkewSeconds: null,
     };
   }
@@ -190,7 +189,8 @@ function toIngestItem(packet: RadiusPacket, nas: NasClient, arrival: Date): Inge
     event: converted.event,
     acctSessionId: attrs.acctSessionId ?? null,
     username: attrs.userName ?? null,
-    attributes,
+    // Decoded for the journal only once the packet is known to be usable.
+    attributes: journalAttributes(packet),
     clockSkewSeconds: clockSkewSeconds(attrs, arrival),
   };
 }
