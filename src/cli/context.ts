@@ -1,5 +1,7 @@
-// What every command handler gets: the global options, and a database opened and closed around its work.
+// What every command handler gets: the global options, a typed way to declare a command, and a database opened
+// and closed around its work.
 import type { Knex } from 'knex';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { resolveDatabaseTarget } from '../config/database.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { EXIT_OK, type ExitCode } from './errors.ts';
@@ -14,6 +16,27 @@ export interface GlobalArgs {
   /** IANA zone for times in table/csv output; already validated. */
   tz?: string;
 }
+
+/** A subcommand of radtrack (or of a command group such as `nas`). */
+export interface CommandSpec<U> {
+  /** The name, then its positionals: `add <ip>`. */
+  command: string;
+  describe: string;
+  builder?: (y: Argv<GlobalArgs>) => Argv<U>;
+  handler: (argv: ArgumentsCamelCase<U>) => void | Promise<void>;
+}
+
+/**
+ * A command whose handler gets exactly what its builder declares: U is inferred from the builder's options, so
+ * there is no hand-written args interface to disagree with them (yargs' types key options as spelled,
+ * `dry-run`, and only ArgumentsCamelCase adds `dryRun`; an interface with `dryRun` never matches without a cast).
+ */
+export function defineCommand<U = GlobalArgs>(spec: CommandSpec<U>): CommandModule<GlobalArgs, U> {
+  return spec;
+}
+
+/** The argv a builder gives its handler, for helpers that take part of it. */
+export type ArgvOf<B> = B extends (y: Argv<GlobalArgs>) => Argv<infer U> ? ArgumentsCamelCase<U> : never;
 
 export interface WithDatabaseOptions {
   /** false: do not apply pending migrations on open (the migrate command reports them itself). */

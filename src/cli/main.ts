@@ -1,6 +1,6 @@
-// The radtrack command line (cli.md). Adding a command: one import and one `.command(x)` line in buildCli().
+// The radtrack command line (cli.md). Adding a command: one import and one `.command(top(x))` line in buildCli().
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseZone } from './args.ts';
 import type { GlobalArgs } from './context.ts';
@@ -18,16 +18,6 @@ import { purgeCommand } from './commands/purge.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** The top-level command names yargs knows, for the "--help" hint; yargs exposes them only internally. */
-function topLevelCommands(cli: Argv): string[] {
-  try {
-    const internal = (cli as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } }).getInternalMethods();
-    return internal.getCommandInstance().getCommands();
-  } catch {
-    return [];
-  }
-}
-
 /** Where to look for help: the command the user typed, if it is one. */
 function helpHint(commands: readonly string[], args: readonly string[]): string {
   const first = args.find((a, i) => !a.startsWith('-') && !/^--(db|data-dir|format|tz)$/.test(args[i - 1] ?? ''));
@@ -35,7 +25,14 @@ function helpHint(commands: readonly string[], args: readonly string[]): string 
   return `run "radtrack${command} --help" for usage`;
 }
 
-function buildCli(args: string[]): Argv<GlobalArgs> {
+function buildCli(args: string[]) {
+  // The top-level command names, for the help hint: yargs keeps its own list internal. Collected as the commands
+  // are added, not from one array of them: CommandModule is invariant in its argv type, so a mixed array needs a cast.
+  const names: string[] = [];
+  const top = <U>(command: CommandModule<GlobalArgs, U>): CommandModule<GlobalArgs, U> => {
+    names.push(String(command.command).split(' ')[0]);
+    return command;
+  };
   const cli = yargs(args)
     .scriptName('radtrack')
     .usage('$0 <command> [options]\n\nRADIUS accounting session tracker.')
@@ -44,31 +41,30 @@ function buildCli(args: string[]): Argv<GlobalArgs> {
     .option('format', { choices: FORMATS, default: 'table' as const, describe: 'output format', global: true })
     .option('tz', { type: 'string', describe: 'IANA time zone for times in table/csv output (json is always UTC)', global: true, coerce: (v: string) => parseZone(v, '--tz') })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
-    .command(serveCommand)
-    .command(migrateCommand)
-    .command(seedCommand)
-    .command(nasCommand)
-    .command(accountCommand)
-    .command(sessionsCommand)
-    .command(reportCommand)
-    .command(reconcileCommand)
-    .command(purgeCommand)
+    .command(top(serveCommand))
+    .command(top(migrateCommand))
+    .command(top(seedCommand))
+    .command(top(nasCommand))
+    .command(top(accountCommand))
+    .command(top(sessionsCommand))
+    .command(top(reportCommand))
+    .command(top(reconcileCommand))
+    .command(top(purgeCommand))
     .demandCommand(1, 'no command given')
     .strict()
     .help()
     .alias('h', 'help')
     .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100));
-  const commands = topLevelCommands(cli); // before parsing: yargs resets its command list per context
   // Validation failures (bad flag, bad value, unknown command) become one line and exit 2, not the help dump.
   // Errors thrown by handlers pass through unchanged.
   cli.fail((msg, err) => {
     if (err && err.name !== 'YError') throw err;
     const text = (msg || err?.message || 'invalid command line').replace(/\s*\n\s*/g, ' ');
     // Our own value parsers (args.ts) already say what to do; yargs' messages get the help hint.
-    throw new UsageError(/^(--[\w-]+|<[\w-]+>): /.test(text) ? text : `${text}; ${helpHint(commands, args)}`);
+    throw new UsageError(/^(--[\w-]+|<[\w-]+>): /.test(text) ? text : `${text}; ${helpHint(names, args)}`);
   });
-  return cli as unknown as Argv<GlobalArgs>;
+  return cli;
 }
 
 async function main(argv: readonly string[]): Promise<ExitCode> {

@@ -1,22 +1,13 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { deleteAccount, listAccounts, provisionAccount, type AccountRow } from '../../admin/accounts.ts';
 import { parseDuration, parseSize } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase, type GlobalArgs } from '../context.ts';
 import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
 import { countOf, printMessage, printObject, printRows, showBytes, showDuration, type Column } from '../output.ts';
 
-interface AccountArgs extends GlobalArgs {
-  username: string;
-}
-
-interface AccountAddArgs extends AccountArgs {
-  timeQuota?: number;
-  dataQuota?: bigint;
-}
-
-function usernamePositional(y: Argv<GlobalArgs>): Argv<AccountArgs> {
-  return y.positional('username', { type: 'string', describe: 'the RADIUS User-Name' }) as unknown as Argv<AccountArgs>;
-}
+// `demandOption` tells the types what `<username>` in the command string already makes yargs demand
+// (yargs ignores the key on positionals), so handlers get a string, not string | undefined.
+const usernamePositional = (y: Argv<GlobalArgs>) => y.positional('username', { type: 'string', demandOption: true, describe: 'the RADIUS User-Name' });
 
 function checkUsername(username: string): void {
   if (username.length === 0) throw new UsageError('username: empty; give the RADIUS User-Name');
@@ -34,14 +25,14 @@ export const ACCOUNT_COLUMNS: readonly Column<AccountRow>[] = [
   { key: 'created_at', inTable: false },
 ];
 
-const addCommand: CommandModule<GlobalArgs, AccountAddArgs> = {
+const addCommand = defineCommand({
   command: 'add <username>',
   describe: 'provision an account (or mark an auto-created one provisioned) and set its quotas',
   builder: (y) =>
     usernamePositional(y)
       .option('time-quota', { type: 'string', describe: 'seconds per billing period, or 90m, 100h, 30d', coerce: (v: string) => parseDuration(v, '--time-quota') })
       .option('data-quota', { type: 'string', describe: 'bytes per billing period, or 500MB, 10GB, 1TiB', coerce: (v: string) => parseSize(v, '--data-quota') })
-      .example('$0 account add alice --time-quota 100h --data-quota 10GB', '') as unknown as Argv<AccountAddArgs>,
+      .example('$0 account add alice --time-quota 100h --data-quota 10GB', ''),
   handler: (argv) => {
     checkUsername(argv.username);
     return withDatabase(argv, 'account', async (knex) => {
@@ -51,18 +42,18 @@ const addCommand: CommandModule<GlobalArgs, AccountAddArgs> = {
       printMessage(`${created ? 'added' : 'updated'} account "${account.username}" (provisioned; ${quotas})`, argv.format);
     });
   },
-};
+});
 
-const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+const listCommand = defineCommand({
   command: 'list',
   describe: 'accounts with their quotas and session counts',
   handler: (argv) =>
     withDatabase(argv, 'account', async (knex) => {
       printRows(await listAccounts(knex), ACCOUNT_COLUMNS, argv.format, { tz: argv.tz, empty: 'no accounts' });
     }),
-};
+});
 
-const deleteCommand: CommandModule<GlobalArgs, AccountArgs> = {
+const deleteCommand = defineCommand({
   command: 'delete <username>',
   describe: 'delete an account that no session references',
   builder: usernamePositional,
@@ -79,9 +70,9 @@ const deleteCommand: CommandModule<GlobalArgs, AccountArgs> = {
       if (argv.format === 'table') printMessage(`deleted account "${argv.username}"`, argv.format);
       else printObject({ username: argv.username, deleted: true }, argv.format);
     }),
-};
+});
 
-export const accountCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const accountCommand = defineCommand({
   command: 'account',
   describe: 'manage accounts: add, list, delete',
   builder: (y) =>
@@ -89,6 +80,6 @@ export const accountCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(addCommand)
       .command(listCommand)
       .command(deleteCommand)
-      .demandCommand(1, 'account: which one? add, list or delete') as unknown as Argv<GlobalArgs>,
+      .demandCommand(1, 'account: which one? add, list or delete'),
   handler: () => undefined,
-};
+});

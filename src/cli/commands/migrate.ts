@@ -1,10 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { describeTarget } from '../../config/database.ts';
 import { migrateLatest } from '../../db/migrations.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase } from '../context.ts';
 import { countOf, printMessage, printObject } from '../output.ts';
 
-export const migrateCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const migrateCommand = defineCommand({
   command: 'migrate',
   describe: 'apply pending database migrations',
   handler: (argv) =>
@@ -20,4 +19,4 @@ export const migrateCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       },
       { migrate: false },
     ),
-};
+});

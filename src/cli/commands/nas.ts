@@ -1,31 +1,20 @@
-import type { Argv, CommandModule } from 'yargs';
-import { addNas, listUnknownSources, PORT_POLICIES, removeNas, updateNas, type NasRow, type NasSettings, type PortPolicy } from '../../admin/nas.ts';
+import type { Argv } from 'yargs';
+import { addNas, listUnknownSources, PORT_POLICIES, removeNas, updateNas, type NasRow, type NasSettings } from '../../admin/nas.ts';
 import { nasStatus, type NasStatusRow } from '../../reports/nas-status.ts';
 import { parseDuration, parseIp, resolveSecret } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
 import { countOf, printMessage, printObject, printRows, type Column } from '../output.ts';
 
-interface NasArgs extends GlobalArgs {
-  ip: string;
-}
-
-interface NasSettingsArgs extends NasArgs {
-  secret?: string;
-  secretFile?: string;
-  name?: string;
-  portPolicy?: PortPolicy;
-  interimInterval?: number;
-}
-
 const SECRET_HELP = 'shared secret; rather than on the command line, give --secret-file or (for add) RADTRACK_NAS_SECRET';
 
-function ipPositional(y: Argv<GlobalArgs>): Argv<NasArgs> {
-  return y.positional('ip', { type: 'string', describe: 'NAS source address (IPv4 or IPv6)', coerce: (v: string) => parseIp(v, '<ip>') }) as unknown as Argv<NasArgs>;
-}
+// `demandOption` tells the types what `<ip>` in the command string already makes yargs demand (yargs ignores
+// the key on positionals), so handlers get a string, not string | undefined.
+const ipPositional = (y: Argv<GlobalArgs>) =>
+  y.positional('ip', { type: 'string', demandOption: true, describe: 'NAS source address (IPv4 or IPv6)', coerce: (v: string) => parseIp(v, '<ip>') });
 
-function settingsOptions(y: Argv<GlobalArgs>): Argv<NasSettingsArgs> {
-  return ipPositional(y)
+const settingsOptions = (y: Argv<GlobalArgs>) =>
+  ipPositional(y)
     .option('secret', { type: 'string', describe: SECRET_HELP })
     .option('secret-file', { type: 'string', describe: 'read the shared secret from this file (one trailing newline ignored)' })
     .option('name', { type: 'string', describe: 'a name for people' })
@@ -34,10 +23,11 @@ function settingsOptions(y: Argv<GlobalArgs>): Argv<NasSettingsArgs> {
       type: 'string',
       describe: 'seconds (or 5m, 1h) between the NAS\'s Interim-Updates; silence for 3× this marks it silent',
       coerce: (v: string) => parseDuration(v, '--interim-interval'),
-    }) as unknown as Argv<NasSettingsArgs>;
-}
+    });
 
-function settingsOf(argv: NasSettingsArgs, secret: string | undefined): NasSettings {
+type NasSettingsArgv = ArgvOf<typeof settingsOptions>;
+
+function settingsOf(argv: NasSettingsArgv, secret: string | undefined): NasSettings {
   return { secret, name: argv.name, portPolicy: argv.portPolicy, interimIntervalSeconds: argv.interimInterval };
 }
 
@@ -48,7 +38,7 @@ function printNas(nas: NasRow, message: string, argv: GlobalArgs): void {
 
 const describeNas = (n: NasRow) => `${n.address}${n.name ? ` "${n.name}"` : ''} (port policy ${n.port_policy}, interim interval ${n.interim_interval} s)`;
 
-const addCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
+const addCommand = defineCommand({
   command: 'add <ip>',
   describe: 'register a NAS (RADIUS client)',
   builder: (y) => settingsOptions(y).example('RADTRACK_NAS_SECRET=s3cret $0 nas add 192.0.2.10 --name bras-1', ''),
@@ -61,9 +51,9 @@ const addCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
       printNas(nas, `added NAS ${describeNas(nas)}`, argv);
     });
   },
-};
+});
 
-const setCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
+const setCommand = defineCommand({
   command: 'set <ip>',
   describe: 'change a NAS; the running listener picks it up within seconds',
   builder: (y) => settingsOptions(y).example('$0 nas set 192.0.2.10 --secret-file /etc/radtrack/bras-1.secret', ''),
@@ -79,9 +69,9 @@ const setCommand: CommandModule<GlobalArgs, NasSettingsArgs> = {
       printNas(nas, `changed NAS ${describeNas(nas)}${changes.secret !== undefined ? ', new secret' : ''}`, argv);
     });
   },
-};
+});
 
-const removeCommand: CommandModule<GlobalArgs, NasArgs> = {
+const removeCommand = defineCommand({
   command: 'remove <ip>',
   describe: 'unregister a NAS that no session references',
   builder: ipPositional,
@@ -98,7 +88,7 @@ const removeCommand: CommandModule<GlobalArgs, NasArgs> = {
       if (argv.format === 'table') printMessage(`removed NAS ${argv.ip}`, argv.format);
       else printObject({ address: argv.ip, removed: true }, argv.format);
     }),
-};
+});
 
 export const NAS_STATUS_COLUMNS: readonly Column<NasStatusRow>[] = [
   'address',
@@ -124,22 +114,22 @@ export function printNasStatus(argv: GlobalArgs, role: string): Promise<void> {
   });
 }
 
-const listCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+const listCommand = defineCommand({
   command: 'list',
   describe: 'each NAS with its state and packet counters (never the secret)',
   handler: (argv) => printNasStatus(argv, 'nas'),
-};
+});
 
-const unknownCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+const unknownCommand = defineCommand({
   command: 'unknown',
   describe: 'sources that sent datagrams but are not registered',
   handler: (argv) =>
     withDatabase(argv, 'nas', async (knex) => {
       printRows(await listUnknownSources(knex), ['address', 'first_seen', 'last_seen', 'count'], argv.format, { tz: argv.tz, empty: 'no unknown sources' });
     }),
-};
+});
 
-export const nasCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const nasCommand = defineCommand({
   command: 'nas',
   describe: 'manage NASes (RADIUS clients): add, set, remove, list, unknown',
   builder: (y) =>
@@ -149,6 +139,6 @@ export const nasCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(removeCommand)
       .command(listCommand)
       .command(unknownCommand)
-      .demandCommand(1, 'nas: which one? add, set, remove, list or unknown') as unknown as Argv<GlobalArgs>,
+      .demandCommand(1, 'nas: which one? add, set, remove, list or unknown'),
   handler: () => undefined,
-};
+});

@@ -1,23 +1,17 @@
 // `radtrack purge --before T` (accounting.md §10): retention of closed sessions and the journal.
-import type { Argv, CommandModule } from 'yargs';
 import { purge } from '../../purge/purge.ts';
 import { parseTime } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase } from '../context.ts';
 import { countOf, formatTime, printObject, progress } from '../output.ts';
 
-interface PurgeArgs extends GlobalArgs {
-  before: string;
-  dryRun: boolean;
-}
-
-export const purgeCommand: CommandModule<GlobalArgs, PurgeArgs> = {
+export const purgeCommand = defineCommand({
   command: 'purge',
   describe: 'delete closed sessions (logout < T) with their usage deltas, and journal entries (arrival < T); never open sessions; usage rollups are kept',
   builder: (y) =>
     y
       .option('before', { type: 'string', demandOption: true, describe: 'the cutoff (ISO 8601; a bare date is read in --tz)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'count what would be deleted, delete nothing' })
-      .example('$0 purge --before 2025-01-01 --dry-run', '') as unknown as Argv<PurgeArgs>,
+      .example('$0 purge --before 2025-01-01 --dry-run', ''),
   handler: (argv) => {
     const before = parseTime(argv.before, '--before', argv.tz ?? 'UTC');
     return withDatabase(argv, 'purge', async (knex) => {
@@ -31,4 +25,4 @@ export const purgeCommand: CommandModule<GlobalArgs, PurgeArgs> = {
       process.stdout.write(`${summary.dry_run ? 'would delete' : 'deleted'} ${what}; usage rollups kept\n`);
     });
   },
-};
+});

@@ -1,23 +1,24 @@
 // `radtrack reconcile` (accounting.md §10), written for cron: silent unless it changed something (or the set of
 // down NASes changed) — cron mails any output — or --verbose / --dry-run; json and csv always print.
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { reconcile, reconcileChanged, type ReconcileSummary, type StaleSession } from '../../reconcile/reconcile.ts';
 import { parseDuration } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { countOf, formatTime, printObject, printRows, type Column } from '../output.ts';
 
-interface ReconcileArgs extends GlobalArgs {
-  staleAfter?: number;
-  closeSilent: boolean;
-  dryRun: boolean;
-  verbose: boolean;
-}
+const reconcileOptions = (y: Argv<GlobalArgs>) =>
+  y
+    .option('stale-after', { type: 'string', describe: 'seconds (or 15m, 2h) without an update; default 3 × each NAS interim interval', coerce: (v: string) => parseDuration(v, '--stale-after') })
+    .option('close-silent', { type: 'boolean', default: false, describe: 'also close the stale sessions of silent NASes (left open by default: the NAS may only be unreachable)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, change nothing' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'print a summary even when nothing changed' })
+    .example('*/5 * * * * radtrack reconcile', 'crontab line: mails only when something changed');
 
 const STALE_COLUMNS: readonly Column<StaleSession>[] = [
   'id', 'username', 'nas_ip', 'login', { key: 'last_update', header: 'logout (last update)' }, 'silent_nas',
 ];
 
-function printTable(s: ReconcileSummary, argv: ReconcileArgs): void {
+function printTable(s: ReconcileSummary, argv: ArgvOf<typeof reconcileOptions>): void {
   const out = (line: string): void => void process.stdout.write(line + '\n');
   if (s.skipped) return out('reconcile: another reconcile run holds the lock; skipped');
   if (!argv.verbose && !argv.dryRun && !reconcileChanged(s)) return;
@@ -36,16 +37,10 @@ function printTable(s: ReconcileSummary, argv: ReconcileArgs): void {
   for (const a of s.back_up) out(`NAS ${a} is back up`);
 }
 
-export const reconcileCommand: CommandModule<GlobalArgs, ReconcileArgs> = {
+export const reconcileCommand = defineCommand({
   command: 'reconcile',
   describe: 'close stale sessions at their last update, report silent NASes (for cron: quiet unless something changed)',
-  builder: (y) =>
-    y
-      .option('stale-after', { type: 'string', describe: 'seconds (or 15m, 2h) without an update; default 3 × each NAS interim interval', coerce: (v: string) => parseDuration(v, '--stale-after') })
-      .option('close-silent', { type: 'boolean', default: false, describe: 'also close the stale sessions of silent NASes (left open by default: the NAS may only be unreachable)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, change nothing' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'print a summary even when nothing changed' })
-      .example('*/5 * * * * radtrack reconcile', 'crontab line: mails only when something changed') as unknown as Argv<ReconcileArgs>,
+  builder: reconcileOptions,
   handler: (argv) =>
     withDatabase(argv, 'reconcile', async (knex) => {
       const summary = await reconcile(knex, { now: new Date(), staleAfterSeconds: argv.staleAfter, closeSilent: argv.closeSilent, dryRun: argv.dryRun });
@@ -58,4 +53,4 @@ export const reconcileCommand: CommandModule<GlobalArgs, ReconcileArgs> = {
       }
       printTable(summary, argv);
     }),
-};
+});

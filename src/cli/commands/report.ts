@@ -1,23 +1,17 @@
 // `radtrack report …` (cli.md): usage, online, who, nas, conflicts, quota, top. Argv → one core call → output.
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { currentMonth, monthPeriod, periodHours, PeriodError, rangePeriod, type Period } from '../../reports/period.ts';
 import { quotaReport, type QuotaRecord } from '../../reports/quota.ts';
 import { conflictSessions, onlineSessions, whoHeld } from '../../reports/session-reports.ts';
 import { topUsage, usageByAccount, type UsageRecord } from '../../reports/usage.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { countOf, formatTime, printObject, printRows, showBytes, showDuration, type Column } from '../output.ts';
 import { printNasStatus } from './nas.ts';
 import { SESSION_COLUMNS } from './sessions.ts';
 
-interface PeriodArgs extends GlobalArgs {
-  period?: string;
-  from?: string;
-  to?: string;
-}
-
-const periodOptions = <T>(y: Argv<T>) =>
+const periodOptions = (y: Argv<GlobalArgs>) =>
   y
     .option('period', { type: 'string', describe: 'a calendar month YYYY-MM in --tz (default: the current month)' })
     .option('from', { type: 'string', describe: 'start of the period (ISO 8601; a bare date/time is read in --tz); with --to' })
@@ -25,7 +19,7 @@ const periodOptions = <T>(y: Argv<T>) =>
     .conflicts('period', ['from', 'to']);
 
 /** The period asked for, in --tz (default UTC); checked before the database is opened. */
-function resolvePeriod(argv: PeriodArgs, now: Date): Period {
+function resolvePeriod(argv: ArgvOf<typeof periodOptions>, now: Date): Period {
   const zone = argv.tz ?? 'UTC';
   try {
     if (argv.from !== undefined || argv.to !== undefined) {
@@ -56,18 +50,14 @@ function printUsage(rows: UsageRecord[], argv: GlobalArgs, p: Period): void {
   printRows(rows, USAGE_COLUMNS, argv.format, { tz: argv.tz, empty: 'no usage in this period' });
 }
 
-interface UsageArgs extends PeriodArgs {
-  account?: string;
-}
-
-const usageCommand: CommandModule<GlobalArgs, UsageArgs> = {
+const usageCommand = defineCommand({
   command: 'usage',
   describe: 'usage per account in a period: only the part of each session inside it (sessions = those still kept; purge removes old ones, the rollups keep their usage)',
   builder: (y) =>
     periodOptions(y)
       .option('account', { type: 'string', describe: 'only this username' })
       .example('$0 report usage --period 2026-10 --tz Europe/Berlin', '')
-      .example('$0 report usage --from 2026-10-01T10:30 --to 2026-10-02 --account alice --format json', '') as unknown as Argv<UsageArgs>,
+      .example('$0 report usage --from 2026-10-01T10:30 --to 2026-10-02 --account alice --format json', ''),
   handler: (argv) => {
     const now = new Date();
     const period = resolvePeriod(argv, now);
@@ -81,31 +71,22 @@ const usageCommand: CommandModule<GlobalArgs, UsageArgs> = {
       printUsage(await usageByAccount(knex, { period, now, accountId }), argv, period);
     });
   },
-};
+});
 
-interface TopArgs extends PeriodArgs {
-  limit: number;
-  by: 'octets' | 'seconds';
-}
-
-const topCommand: CommandModule<GlobalArgs, TopArgs> = {
+const topCommand = defineCommand({
   command: 'top',
   describe: 'the accounts that used most in a period',
   builder: (y) =>
     periodOptions(y)
       .option('limit', { type: 'string', default: '10', describe: 'at most N accounts', coerce: (v: string) => parsePositiveInt(v, '--limit') })
       .option('by', { choices: ['octets', 'seconds'] as const, default: 'octets' as const, describe: 'octets = input + output' })
-      .example('$0 report top --period 2026-10 --limit 20 --by seconds', '') as unknown as Argv<TopArgs>,
+      .example('$0 report top --period 2026-10 --limit 20 --by seconds', ''),
   handler: (argv) => {
     const now = new Date();
     const period = resolvePeriod(argv, now);
     return withDatabase(argv, 'report', async (knex) => printUsage(await topUsage(knex, { period, now }, argv.by, argv.limit), argv, period));
   },
-};
-
-interface QuotaArgs extends PeriodArgs {
-  threshold: number;
-}
+});
 
 const share = (v: unknown) => (v === null || v === undefined ? '-' : `${(Number(v) * 100).toFixed(1)} %`);
 const QUOTA_COLUMNS: readonly Column<QuotaRecord>[] = [
@@ -124,13 +105,13 @@ function parseThreshold(v: string): number {
   return n;
 }
 
-const quotaCommand: CommandModule<GlobalArgs, QuotaArgs> = {
+const quotaCommand = defineCommand({
   command: 'quota',
   describe: 'accounts at or above a share of their time or data quota in a period',
   builder: (y) =>
     periodOptions(y)
       .option('threshold', { type: 'string', default: '0.8', describe: 'share of a quota, 0.8 = 80 %', coerce: parseThreshold })
-      .example('$0 report quota --threshold 1', 'accounts that used up a quota this month') as unknown as Argv<QuotaArgs>,
+      .example('$0 report quota --threshold 1', 'accounts that used up a quota this month'),
   handler: (argv) => {
     const now = new Date();
     const period = resolvePeriod(argv, now);
@@ -139,20 +120,15 @@ const quotaCommand: CommandModule<GlobalArgs, QuotaArgs> = {
       printRows(await quotaReport(knex, { period, now, threshold: argv.threshold }), QUOTA_COLUMNS, argv.format, { tz: argv.tz, empty: 'no account at or above the threshold' });
     });
   },
-};
+});
 
-interface OnlineArgs extends GlobalArgs {
-  nas?: string;
-  limit?: number;
-}
-
-const onlineCommand: CommandModule<GlobalArgs, OnlineArgs> = {
+const onlineCommand = defineCommand({
   command: 'online',
   describe: 'open sessions now, with a count',
   builder: (y) =>
     y
       .option('nas', { type: 'string', describe: 'only this NAS address', coerce: (v: string) => parseIp(v, '--nas') })
-      .option('limit', { type: 'string', describe: 'list at most N sessions (the count is of all)', coerce: (v: string) => parsePositiveInt(v, '--limit') }) as unknown as Argv<OnlineArgs>,
+      .option('limit', { type: 'string', describe: 'list at most N sessions (the count is of all)', coerce: (v: string) => parsePositiveInt(v, '--limit') }),
   handler: (argv) =>
     withDatabase(argv, 'report', async (knex) => {
       const report = await onlineSessions(knex, { nasIp: argv.nas, limit: argv.limit });
@@ -161,54 +137,44 @@ const onlineCommand: CommandModule<GlobalArgs, OnlineArgs> = {
       printRows(report.sessions, SESSION_COLUMNS, argv.format, { tz: argv.tz, empty: 'no open sessions' });
       if (argv.format === 'table' && report.count > 0) process.stdout.write(`${countOf(report.count, 'open session')}\n`);
     }),
-};
+});
 
-interface WhoArgs extends GlobalArgs {
-  ip: string;
-  at?: string;
-}
-
-const whoCommand: CommandModule<GlobalArgs, WhoArgs> = {
+const whoCommand = defineCommand({
   command: 'who',
   describe: 'who held a framed IP at an instant: login ≤ T < logout, or still open',
   builder: (y) =>
     y
       .option('ip', { type: 'string', demandOption: true, describe: 'the framed IP address', coerce: (v: string) => parseIp(v, '--ip') })
       .option('at', { type: 'string', describe: 'the instant (ISO 8601; a bare date/time is read in --tz); default now' })
-      .example('$0 report who --ip 10.0.0.5 --at 2026-10-01T12:00:00Z', '') as unknown as Argv<WhoArgs>,
+      .example('$0 report who --ip 10.0.0.5 --at 2026-10-01T12:00:00Z', ''),
   handler: (argv) => {
     const at = argv.at === undefined ? new Date() : parseTime(argv.at, '--at', argv.tz ?? 'UTC');
     return withDatabase(argv, 'report', async (knex) => {
       printRows(await whoHeld(knex, argv.ip, at), SESSION_COLUMNS, argv.format, { tz: argv.tz, empty: `nobody held ${argv.ip} at ${formatTime(at, argv.tz)}` });
     });
   },
-};
+});
 
-const nasReportCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+const nasReportCommand = defineCommand({
   command: 'nas',
   describe: 'each NAS: heartbeat, open sessions, state (up/silent), packet and discard counters',
   handler: (argv) => printNasStatus(argv, 'report'),
-};
+});
 
-interface ConflictArgs extends GlobalArgs {
-  open: boolean;
-  limit: number;
-}
-
-const conflictsCommand: CommandModule<GlobalArgs, ConflictArgs> = {
+const conflictsCommand = defineCommand({
   command: 'conflicts',
   describe: 'sessions flagged port_conflict (two open sessions on one port), newest first',
   builder: (y) =>
     y
       .option('open', { type: 'boolean', default: false, describe: 'only those still open (unresolved)' })
-      .option('limit', { type: 'string', default: '100', describe: 'at most N sessions', coerce: (v: string) => parsePositiveInt(v, '--limit') }) as unknown as Argv<ConflictArgs>,
+      .option('limit', { type: 'string', default: '100', describe: 'at most N sessions', coerce: (v: string) => parsePositiveInt(v, '--limit') }),
   handler: (argv) =>
     withDatabase(argv, 'report', async (knex) => {
       printRows(await conflictSessions(knex, { open: argv.open, limit: argv.limit }), SESSION_COLUMNS, argv.format, { tz: argv.tz, empty: 'no port conflicts' });
     }),
-};
+});
 
-export const reportCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const reportCommand = defineCommand({
   command: 'report',
   describe: 'billing and operations reports: usage, top, quota, online, who, nas, conflicts',
   builder: (y) =>
@@ -220,6 +186,6 @@ export const reportCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(whoCommand)
       .command(nasReportCommand)
       .command(conflictsCommand)
-      .demandCommand(1, 'report: which one? usage, top, quota, online, who, nas or conflicts') as unknown as Argv<GlobalArgs>,
+      .demandCommand(1, 'report: which one? usage, top, quota, online, who, nas or conflicts'),
   handler: () => undefined,
-};
+});

@@ -1,18 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_SESSION_LIMIT, listSessions, type SessionRow } from '../../admin/sessions.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
-import { withDatabase, type GlobalArgs } from '../context.ts';
+import { defineCommand, withDatabase } from '../context.ts';
 import { printRows, showBytes, showDuration, type Column } from '../output.ts';
-
-interface SessionsArgs extends GlobalArgs {
-  open: boolean;
-  account?: string;
-  nas?: string;
-  ip?: string;
-  since?: Date;
-  until?: Date;
-  limit: number;
-}
 
 /** All fields in json/csv; the table keeps what fits a terminal. */
 export const SESSION_COLUMNS: readonly Column<SessionRow>[] = [
@@ -40,7 +29,7 @@ export const SESSION_COLUMNS: readonly Column<SessionRow>[] = [
   { key: 'interim_count', inTable: false },
 ];
 
-export const sessionsCommand: CommandModule<GlobalArgs, SessionsArgs> = {
+export const sessionsCommand = defineCommand({
   command: 'sessions',
   describe: 'list sessions, newest login first',
   builder: (y) =>
@@ -53,7 +42,7 @@ export const sessionsCommand: CommandModule<GlobalArgs, SessionsArgs> = {
       .option('until', { type: 'string', describe: 'only sessions that began before T (ISO 8601)', coerce: (v: string) => parseTime(v, '--until') })
       .option('limit', { type: 'string', default: String(DEFAULT_SESSION_LIMIT), describe: 'at most N sessions', coerce: (v: string) => parsePositiveInt(v, '--limit') })
       .example('$0 sessions --open --nas 192.0.2.10', '')
-      .example('$0 sessions --account alice --since 2026-11-01 --format csv', '') as unknown as Argv<SessionsArgs>,
+      .example('$0 sessions --account alice --since 2026-11-01 --format csv', ''),
   handler: (argv) =>
     withDatabase(argv, 'sessions', async (knex) => {
       const rows = await listSessions(knex, {
@@ -67,4 +56,4 @@ export const sessionsCommand: CommandModule<GlobalArgs, SessionsArgs> = {
       });
       printRows(rows, SESSION_COLUMNS, argv.format, { tz: argv.tz, empty: 'no sessions' });
     }),
-};
+});
