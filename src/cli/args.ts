@@ -21,8 +21,14 @@ export function parseTime(value: string, flag: string, zone = 'UTC'): Date {
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
-/** Seconds, or a duration like `90m`, `100h`, `30d`, `1h30m`; must be positive. */
-export function parseDuration(value: string | number, flag: string): number {
+/** Inclusive bounds for a duration flag, in seconds. */
+export interface DurationRange {
+  minSeconds: number;
+  maxSeconds: number;
+}
+
+/** Seconds, or a duration like `90m`, `100h`, `30d`, `1h30m`; must be positive, and within `range` if given. */
+export function parseDuration(value: string | number, flag: string, range?: DurationRange): number {
   const text = String(value).trim().toLowerCase();
   let seconds: number | null = null;
   if (/^\d+$/.test(text)) seconds = Number(text);
@@ -30,10 +36,25 @@ export function parseDuration(value: string | number, flag: string): number {
     seconds = 0;
     for (const [, n, unit] of text.matchAll(/(\d+)([smhdw])/g)) seconds += Number(n) * DURATION_UNITS[unit!]!;
   }
-  if (seconds === null || !Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new UsageError(`${flag}: "${value}" is not a duration; use seconds or a number with s, m, h, d or w, like 3600, 90m, 100h, 30d`);
+  const notDuration = () =>
+    new UsageError(`${flag}: "${value}" is not a duration; use seconds or a number with s, m, h, d or w, like 3600, 90m, 100h, 30d`);
+  if (seconds === null) throw notDuration();
+  if (range) {
+    if (!(seconds >= range.minSeconds && seconds <= range.maxSeconds)) {
+      const inSeconds = /^\d+$/.test(text) || !Number.isSafeInteger(seconds) ? '' : ` (${seconds} s)`;
+      throw new UsageError(`${flag}: "${value}"${inSeconds} is out of range; use ${describeRange(range)}`);
+    }
+  } else if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw notDuration();
   }
   return seconds;
+}
+
+/** "1 s to 86400 s (1d)": the bounds as help texts and errors show them. */
+export function describeRange(range: DurationRange): string {
+  const unit = ['w', 'd', 'h', 'm'].find((u) => range.maxSeconds % DURATION_UNITS[u]! === 0);
+  const human = unit ? ` (${range.maxSeconds / DURATION_UNITS[unit]!}${unit})` : '';
+  return `${range.minSeconds} s to ${range.maxSeconds} s${human}`;
 }
 
 const SIZE_UNITS: Record<string, bigint> = {

@@ -101,6 +101,19 @@ describe('cli: nas', () => {
     expectFailure(badInterval, 2, /--interim-interval: "0"/);
   });
 
+  it('--interim-interval is 1 s to 1 day: a larger one is refused (2) before anything is stored', async () => {
+    const env = { RADTRACK_NAS_SECRET: SECRET };
+    const [huge, justOver] = await Promise.all([
+      radtrack(['nas', 'add', '192.0.2.40', '--interim-interval', '1300w'], { env }),
+      radtrack(['nas', 'set', '192.0.2.40', '--interim-interval', '86401']),
+    ]);
+    expectFailure(huge, 2, /^radtrack: --interim-interval: "1300w" \(786240000 s\) is out of range; use 1 s to 86400 s \(1d\)\n$/);
+    expectFailure(justOver, 2, /^radtrack: --interim-interval: "86401" is out of range; use 1 s to 86400 s \(1d\)\n$/);
+    expect(await testKnex()('nas').count('* as n').first()).to.deep.equal({ n: 0n });
+    const day = await radtrackJson<{ interim_interval: number }>(['nas', 'add', '192.0.2.40', '--interim-interval', '1d'], { env });
+    expect(day.interim_interval).to.equal(86_400);
+  });
+
   it('remove is refused while sessions reference the NAS, and works once they are gone', async () => {
     const knex = testKnex();
     const nasId = await insertNas(knex, '192.0.2.10');

@@ -1,10 +1,15 @@
 import type { Argv } from 'yargs';
 import { addNas, listUnknownSources, PORT_POLICIES, removeNas, updateNas, type NasRow, type NasSettings } from '../../admin/nas.ts';
 import { nasStatus, type NasStatusRow } from '../../reports/nas-status.ts';
-import { parseDuration, parseIp, resolveSecret } from '../args.ts';
+import { describeRange, parseDuration, parseIp, resolveSecret, type DurationRange } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
 import { countOf, printMessage, printObject, printRows, type Column } from '../output.ts';
+
+// Real NASes send Interim-Updates every few minutes (RFC 2869 §5.16 asks for at least 60 s; under that is allowed
+// here for lab setups). A NAS is silent after 3 intervals, so a day already means three days before anyone hears
+// it is down; more is a typo ("1300w"), and 3 × it must stay within int4 where SQL multiplies it.
+const INTERIM_INTERVAL: DurationRange = { minSeconds: 1, maxSeconds: 86_400 };
 
 const SECRET_HELP = 'shared secret; rather than on the command line, give --secret-file or (for add) RADTRACK_NAS_SECRET';
 
@@ -21,8 +26,8 @@ const settingsOptions = (y: Argv<GlobalArgs>) =>
     .option('port-policy', { choices: PORT_POLICIES, describe: 'what to do with two open sessions on one port' })
     .option('interim-interval', {
       type: 'string',
-      describe: 'seconds (or 5m, 1h) between the NAS\'s Interim-Updates; silence for 3× this marks it silent',
-      coerce: (v: string) => parseDuration(v, '--interim-interval'),
+      describe: `seconds (or 5m, 1h) between the NAS's Interim-Updates, ${describeRange(INTERIM_INTERVAL)}; silence for 3× this marks it silent`,
+      coerce: (v: string) => parseDuration(v, '--interim-interval', INTERIM_INTERVAL),
     });
 
 type NasSettingsArgv = ArgvOf<typeof settingsOptions>;

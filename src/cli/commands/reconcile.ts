@@ -2,13 +2,20 @@
 // down NASes changed) — cron mails any output — or --verbose / --dry-run; json and csv always print.
 import type { Argv } from 'yargs';
 import { reconcile, reconcileChanged, type ReconcileSummary, type StaleSession } from '../../reconcile/reconcile.ts';
-import { parseDuration } from '../args.ts';
+import { describeRange, parseDuration, type DurationRange } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { countOf, formatTime, printObject, printRows, type Column } from '../output.ts';
 
+// Stale after more than a year would close nothing a person still waits for, and the SQL takes it as int4.
+const STALE_AFTER: DurationRange = { minSeconds: 1, maxSeconds: 366 * 86_400 };
+
 const reconcileOptions = (y: Argv<GlobalArgs>) =>
   y
-    .option('stale-after', { type: 'string', describe: 'seconds (or 15m, 2h) without an update; default 3 × each NAS interim interval', coerce: (v: string) => parseDuration(v, '--stale-after') })
+    .option('stale-after', {
+      type: 'string',
+      describe: `seconds (or 15m, 2h) without an update, ${describeRange(STALE_AFTER)}; default 3 × each NAS interim interval`,
+      coerce: (v: string) => parseDuration(v, '--stale-after', STALE_AFTER),
+    })
     .option('close-silent', { type: 'boolean', default: false, describe: 'also close the stale sessions of silent NASes (left open by default: the NAS may only be unreachable)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'show what would change, change nothing' })
     .option('verbose', { type: 'boolean', default: false, describe: 'print a summary even when nothing changed' })

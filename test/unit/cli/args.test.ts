@@ -52,6 +52,20 @@ describe('cli args', () => {
       for (const bad of ['0', '-5', '1.5h', '10y', 'h', '']) usageError(() => parseDuration(bad, '--time-quota'));
       expect(usageError(() => parseDuration('10y', '--time-quota')).message).to.match(/^--time-quota: "10y" is not a duration/);
     });
+
+    it('with a range: takes its bounds, refuses what is outside with the value in seconds and the range', () => {
+      const day = { minSeconds: 1, maxSeconds: 86_400 };
+      expect([parseDuration('1', '--interim-interval', day), parseDuration('1d', '--interim-interval', day)]).to.deep.equal([1, 86_400]);
+      const refused = ['1300w', '86401', '24h1s', '0', '99999999999999999w'].map((v) => usageError(() => parseDuration(v, '--interim-interval', day)).message);
+      expect(refused).to.deep.equal([
+        '--interim-interval: "1300w" (786240000 s) is out of range; use 1 s to 86400 s (1d)',
+        '--interim-interval: "86401" is out of range; use 1 s to 86400 s (1d)',
+        '--interim-interval: "24h1s" (86401 s) is out of range; use 1 s to 86400 s (1d)',
+        '--interim-interval: "0" is out of range; use 1 s to 86400 s (1d)',
+        '--interim-interval: "99999999999999999w" is out of range; use 1 s to 86400 s (1d)',
+      ]);
+      expect(usageError(() => parseDuration('1 fortnight', '--interim-interval', day)).message).to.match(/^--interim-interval: "1 fortnight" is not a duration/);
+    });
   });
 
   describe('parseSize', () => {
