@@ -7,16 +7,64 @@ import { UsageError } from './errors.ts';
 
 // A calendar date, or a date and time with an optional offset. luxon's fromISO alone also takes week dates,
 // ordinal dates and bare times ("10:00" = today), which are too surprising for billing windows.
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-/** An ISO 8601 date or time; one without an offset is read in `zone` (default UTC). */
+// Offsets in use run from -12:00 to +14:00 (Pacific/Kiritimati). luxon takes any two digits and shifts the time,
+// so a typo like +41:00 for +14:00 would move a billing bound by days. ±14:00 refuses no real clock; a wider
+// limit such as ±18:00 would only let more typos through.
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+function isOffsetInRange(offset: string): boolean {
+  const m = /^[+-](\d{2}):?(\d{2})?$/.exec(offset);
+  if (!m) return true; // Z
+  const minutes = Number(m[2] ?? 0);
+  return minutes < 60 && Number(m[1]) * 60 + minutes <= MAX_OFFSET_MINUTES;
+}
+
+const localText = (dt: DateTime) => dt.toISO({ includeOffset: false, suppressMilliseconds: true });
+const withOffset = (dt: DateTime) => dt.toISO({ suppressMilliseconds: true, suppressSeconds: true });
+
+/**
+ * An ISO 8601 date or time; one without an offset is read in `zone` (default UTC). A date is the first instant of
+ * that day. A local date and time that a daylight-saving change skips (a gap) or repeats (an overlap) is refused
+ * rather than moved or guessed: for a billing bound, an hour off is worse than asking for the offset.
+ */
 export function parseTime(value: string, flag: string, zone = 'UTC'): Date {
   const text = String(value).trim();
-  const dt = ISO_TIME.test(text) ? DateTime.fromISO(text.replace(' ', 'T'), { zone }) : null;
-  if (!dt || !dt.isValid) {
+  const m = ISO_TIME.exec(text);
+  const iso = text.replace(' ', 'T');
+  const dt = m ? DateTime.fromISO(iso, { zone }) : null;
+  if (!m || !dt || !dt.isValid) {
     throw new UsageError(`${flag}: "${value}" is not a date; use ISO 8601 like 2026-11-20T10:00:00Z or 2026-11-20`);
   }
-  return dt.toJSDate();
+  const offset = m[1];
+  if (offset !== undefined) {
+    if (!isOffsetInRange(offset)) {
+      throw new UsageError(`${flag}: "${value}" has offset ${offset}; offsets run from -14:00 to +14:00 with minutes below 60, like +02:00 or -05:30`);
+    }
+    return dt.toJSDate();
+  }
+  // The wall-clock time as written, and the instants in `zone` that show it (none in a gap, two in an overlap).
+  const wall = localText(DateTime.fromISO(iso, { zone: 'UTC' }));
+  const [first, second] = dt
+    .getPossibleOffsets()
+    .filter((c) => localText(c) === wall)
+    .sort((a, b) => a.toMillis() - b.toMillis());
+  if (!/[Tt ]/.test(text)) {
+    // A day that begins in a gap begins when the gap ends (dt); one whose midnight repeats, at the first one.
+    return (first ?? dt).toJSDate();
+  }
+  if (!first) {
+    throw new UsageError(
+      `${flag}: "${value}" does not exist in ${zone} (the clocks skip it, as when daylight saving starts); give a time outside the gap or an offset, like ${withOffset(dt)}`,
+    );
+  }
+  if (second) {
+    throw new UsageError(
+      `${flag}: "${value}" happens twice in ${zone} (the clocks go back); add the offset: ${withOffset(first)} for the first, ${withOffset(second)} for the second`,
+    );
+  }
+  return first.toJSDate();
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

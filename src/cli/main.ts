@@ -39,7 +39,7 @@ function buildCli(args: string[]) {
     .option('db', { type: 'string', describe: 'PostgreSQL URL (default: DATABASE_URL; else the embedded database)', global: true })
     .option('data-dir', { type: 'string', describe: 'embedded database folder (default: RADTRACK_DATA_DIR or ./data)', global: true })
     .option('format', { choices: FORMATS, default: 'table' as const, describe: 'output format', global: true })
-    .option('tz', { type: 'string', describe: 'IANA time zone for times in table/csv output (json is always UTC)', global: true, coerce: (v: string) => parseZone(v, '--tz') })
+    .option('tz', { type: 'string', describe: 'IANA time zone for times in table/csv output (json is always UTC) and for times given without an offset; a local time that a DST change skips or repeats is refused: add its offset', global: true, coerce: (v: string) => parseZone(v, '--tz') })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
     .command(top(serveCommand))
     .command(top(migrateCommand))

@@ -30,6 +30,59 @@ describe('cli args', () => {
       expect(parseTime('2026-07-01', '--from', 'Europe/Berlin').toISOString()).to.equal('2026-06-30T22:00:00.000Z');
     });
 
+    it('takes offsets from -14:00 to +14:00 and refuses the rest instead of shifting the time', () => {
+      const utc = (v: string) => parseTime(v, '--since').toISOString();
+      expect(['2026-11-20T10:00+14:00', '2026-11-20T10:00-14:00', '2026-11-20T10:00+0530', '2026-11-20T10:00-05'].map(utc)).to.deep.equal([
+        '2026-11-19T20:00:00.000Z',
+        '2026-11-21T00:00:00.000Z',
+        '2026-11-20T04:30:00.000Z',
+        '2026-11-20T15:00:00.000Z',
+      ]);
+      expect(usageError(() => parseTime('2026-11-20T10:00+99:99', '--since')).message).to.equal(
+        '--since: "2026-11-20T10:00+99:99" has offset +99:99; offsets run from -14:00 to +14:00 with minutes below 60, like +02:00 or -05:30',
+      );
+      const refused = ['+25:00', '+14:01', '-14:30', '+05:60', '+0575', '-15'].map((o) => usageError(() => parseTime(`2026-11-20T10:00${o}`, '--until')).message);
+      expect(refused.map((m) => /has offset (\S+);/.exec(m)?.[1])).to.deep.equal(['+25:00', '+14:01', '-14:30', '+05:60', '+0575', '-15']);
+    });
+
+    it('refuses a local time that a DST change skips, naming the zone and a valid spelling', () => {
+      expect(usageError(() => parseTime('2026-03-29T02:30', '--from', 'Europe/Berlin')).message).to.equal(
+        '--from: "2026-03-29T02:30" does not exist in Europe/Berlin (the clocks skip it, as when daylight saving starts); ' +
+          'give a time outside the gap or an offset, like 2026-03-29T03:30+02:00',
+      );
+      usageError(() => parseTime('2026-03-29T02:00', '--from', 'Europe/Berlin'));
+      usageError(() => parseTime('2026-03-29 02:59:59.999', '--from', 'Europe/Berlin'));
+      // Either side of the gap, and the same time with its offset, are fine.
+      const berlin = (v: string) => parseTime(v, '--from', 'Europe/Berlin').toISOString();
+      expect(['2026-03-29T01:59:59', '2026-03-29T03:00', '2026-03-29T02:30+01:00'].map(berlin)).to.deep.equal([
+        '2026-03-29T00:59:59.000Z',
+        '2026-03-29T01:00:00.000Z',
+        '2026-03-29T01:30:00.000Z',
+      ]);
+    });
+
+    it('refuses a local time that a DST change repeats, offering both offsets; with an offset either is taken', () => {
+      expect(usageError(() => parseTime('2026-10-25T02:30', '--at', 'Europe/Berlin')).message).to.equal(
+        '--at: "2026-10-25T02:30" happens twice in Europe/Berlin (the clocks go back); ' +
+          'add the offset: 2026-10-25T02:30+02:00 for the first, 2026-10-25T02:30+01:00 for the second',
+      );
+      usageError(() => parseTime('2026-10-25T02:00', '--at', 'Europe/Berlin'));
+      const berlin = (v: string) => parseTime(v, '--at', 'Europe/Berlin').toISOString();
+      expect(['2026-10-25T02:30+02:00', '2026-10-25T02:30+01:00', '2026-10-25T01:59', '2026-10-25T03:00'].map(berlin)).to.deep.equal([
+        '2026-10-25T00:30:00.000Z',
+        '2026-10-25T01:30:00.000Z',
+        '2026-10-24T23:59:00.000Z',
+        '2026-10-25T02:00:00.000Z',
+      ]);
+    });
+
+    it('a bare date is the first instant of that day, also when its midnight is skipped or repeated', () => {
+      // São Paulo 2018-11-04 began at 01:00 (-02:00); Havana's midnight on 2020-11-01 came twice, first at -04:00.
+      expect(parseTime('2018-11-04', '--from', 'America/Sao_Paulo').toISOString()).to.equal('2018-11-04T03:00:00.000Z');
+      expect(parseTime('2020-11-01', '--from', 'America/Havana').toISOString()).to.equal('2020-11-01T04:00:00.000Z');
+      expect(parseTime('2026-03-29', '--from', 'Europe/Berlin').toISOString()).to.equal('2026-03-28T23:00:00.000Z');
+    });
+
     it('refuses impossible dates, bare times, week dates and words, naming the flag', () => {
       expect(usageError(() => parseTime('2026-13-01', '--since')).message).to.equal(
         '--since: "2026-13-01" is not a date; use ISO 8601 like 2026-11-20T10:00:00Z or 2026-11-20',
