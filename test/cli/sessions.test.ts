@@ -72,6 +72,16 @@ describe('cli: sessions', () => {
     expect(ids(await radtrackJson<Session[]>(['sessions', '--since', '2026-11-03']))).to.deep.equal(['b2', 'a2', 'b1']);
   });
 
+  it('--since/--until without an offset are read in --tz, as every other time flag', async () => {
+    // 14:00 in Kolkata is 08:30Z: b1 (logout 3rd 09:00Z) still ran then; at 14:00Z it had ended.
+    const kolkata = await radtrackJson<Session[]>(['sessions', '--since', '2026-11-03T14:00', '--tz', 'Asia/Kolkata']);
+    const utc = await radtrackJson<Session[]>(['sessions', '--since', '2026-11-03T14:00']);
+    expect([ids(kolkata), ids(utc)]).to.deep.equal([['b2', 'a2', 'b1'], ['b2', 'a2']]);
+    // 20:00 in Tokyo is 11:00Z, b1's login: b1 did not begin before it; at 20:00Z it had.
+    const tokyo = await radtrackJson<Session[]>(['sessions', '--until', '2026-11-01T20:00', '--tz', 'Asia/Tokyo']);
+    expect(ids(tokyo)).to.deep.equal(['a1']);
+  });
+
   it('csv has a header and quotes; the table fits a terminal and shows times in --tz', async () => {
     const csv = await radtrack(['sessions', '--account', 'alice', '--format', 'csv']);
     const lines = csv.stdout.split('\n');

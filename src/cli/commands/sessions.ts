@@ -38,22 +38,19 @@ export const sessionsCommand = defineCommand({
       .option('account', { type: 'string', describe: 'only this username' })
       .option('nas', { type: 'string', describe: 'only this NAS address', coerce: (v: string) => parseIp(v, '--nas') })
       .option('ip', { type: 'string', describe: 'only this framed IP address', coerce: (v: string) => parseIp(v, '--ip') })
-      .option('since', { type: 'string', describe: 'only sessions still running at or after T (ISO 8601)', coerce: (v: string) => parseTime(v, '--since') })
-      .option('until', { type: 'string', describe: 'only sessions that began before T (ISO 8601)', coerce: (v: string) => parseTime(v, '--until') })
+      .option('since', { type: 'string', describe: 'only sessions still running at or after T (ISO 8601; a bare date/time is read in --tz)' })
+      .option('until', { type: 'string', describe: 'only sessions that began before T (ISO 8601; a bare date/time is read in --tz)' })
       .option('limit', { type: 'string', default: String(DEFAULT_SESSION_LIMIT), describe: 'at most N sessions', coerce: (v: string) => parsePositiveInt(v, '--limit') })
       .example('$0 sessions --open --nas 192.0.2.10', '')
       .example('$0 sessions --account alice --since 2026-11-01 --format csv', ''),
-  handler: (argv) =>
-    withDatabase(argv, 'sessions', async (knex) => {
-      const rows = await listSessions(knex, {
-        open: argv.open,
-        username: argv.account,
-        nasIp: argv.nas,
-        framedIp: argv.ip,
-        since: argv.since,
-        until: argv.until,
-        limit: argv.limit,
-      });
+  handler: (argv) => {
+    // Here, not in a coerce: a coerce cannot see --tz, and the times shown are in --tz too.
+    const zone = argv.tz ?? 'UTC';
+    const since = argv.since === undefined ? undefined : parseTime(argv.since, '--since', zone);
+    const until = argv.until === undefined ? undefined : parseTime(argv.until, '--until', zone);
+    return withDatabase(argv, 'sessions', async (knex) => {
+      const rows = await listSessions(knex, { open: argv.open, username: argv.account, nasIp: argv.nas, framedIp: argv.ip, since, until, limit: argv.limit });
       printRows(rows, SESSION_COLUMNS, argv.format, { tz: argv.tz, empty: 'no sessions' });
-    }),
+    });
+  },
 });
