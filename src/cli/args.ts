@@ -159,22 +159,28 @@ export function parsePositiveInt(value: string | number, flag: string): number {
 }
 
 /**
- * A NAS secret from --secret, --secret-file or (when `env` is given) RADTRACK_NAS_SECRET, in that order,
- * so that it need not appear on the command line. A trailing newline in the file is not part of the secret.
+ * A NAS secret from --secret-file or --secret (one of them), else, when `env` is given, RADTRACK_NAS_SECRET: the
+ * file and the environment keep it off the command line. A trailing newline in the file is not part of the secret.
  */
 export function resolveSecret(opts: { secret?: string; secretFile?: string }, env?: NodeJS.ProcessEnv): string | undefined {
   if (opts.secret !== undefined && opts.secretFile !== undefined) {
     throw new UsageError('give either --secret or --secret-file, not both');
   }
-  let secret: string | undefined = opts.secret;
   if (opts.secretFile !== undefined) {
+    let secret: string;
     try {
       secret = readFileSync(opts.secretFile, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
       throw new UsageError(`--secret-file: cannot read "${opts.secretFile}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    if (secret.length === 0) throw new UsageError(`--secret-file: "${opts.secretFile}" is empty; write the NAS secret into it`);
+    return secret;
   }
-  if (secret === undefined && env) secret = env.RADTRACK_NAS_SECRET;
-  if (secret !== undefined && secret.length === 0) throw new UsageError('the NAS secret is empty; give a non-empty --secret');
-  return secret;
+  if (opts.secret !== undefined) {
+    if (opts.secret.length === 0) throw new UsageError('--secret is empty; give the NAS secret, better with --secret-file');
+    return opts.secret;
+  }
+  const fromEnv = env?.RADTRACK_NAS_SECRET;
+  if (fromEnv !== undefined && fromEnv.length === 0) throw new UsageError('RADTRACK_NAS_SECRET is empty; set it to the NAS secret or unset it');
+  return fromEnv;
 }

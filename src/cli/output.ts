@@ -144,6 +144,14 @@ export function printMessage(message: string, format: Format, out: NodeJS.Writab
   if (format === 'table') out.write(message + '\n');
 }
 
+/**
+ * A warning for people: one line on stderr, printed after the command did its work, so that a failure still
+ * leaves only its one error line (cli.md "Exit status").
+ */
+export function warn(message: string, err: NodeJS.WritableStream = process.stderr): void {
+  err.write(`radtrack: warning: ${message}\n`);
+}
+
 /** Progress for long commands: stderr, only on a terminal and only in table format (never mixes into json/csv). */
 export function progress(message: string, format: Format): void {
   if (format === 'table' && process.stderr.isTTY) process.stderr.write(message + '\n');

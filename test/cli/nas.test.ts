@@ -7,18 +7,24 @@ import { expectFailure, insertAccount, insertNas, insertSession, radtrack, radtr
 
 const SECRET = 'very-secret-Sh4red';
 
+function secretFile(content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'radtrack-nas-')), 'secret');
+  writeFileSync(file, content);
+  return file;
+}
+
 describe('cli: nas', () => {
   beforeEach(() => truncateAll());
 
   it('add, set, list in every format: state fields and counters, never the secret', async () => {
-    const added = await radtrackJson(['nas', 'add', '192.0.2.10', '--secret', SECRET, '--name', 'bras "one", north', '--interim-interval', '10m']);
+    const added = await radtrackJson(['nas', 'add', '192.0.2.10', '--name', 'bras "one", north', '--interim-interval', '10m'], { env: { RADTRACK_NAS_SECRET: SECRET } });
     expect(added).to.deep.equal({ address: '192.0.2.10', name: 'bras "one", north', port_policy: 'autoclose', interim_interval: 600 });
     const knex = testKnex();
     const before = await knex('nas').where({ address: '192.0.2.10' }).first('secret', 'updated_at');
     expect(before.secret).to.equal(SECRET);
 
-    const set = await radtrack(['nas', 'set', '192.0.2.10', '--port-policy', 'flag', '--secret', 'new-secret-2']);
-    expect(set.code, set.stderr).to.equal(0);
+    const set = await radtrack(['nas', 'set', '192.0.2.10', '--port-policy', 'flag', '--secret-file', secretFile('new-secret-2\n')]);
+    expect([set.code, set.stderr]).to.deep.equal([0, '']);
     expect(set.stdout).to.match(/^changed NAS 192\.0\.2\.10 "bras "one", north" \(port policy flag, interim interval 600 s\), new secret\n$/);
     const after = await knex('nas').where({ address: '192.0.2.10' }).first('secret', 'updated_at');
     expect(after.secret).to.equal('new-secret-2');
@@ -68,12 +74,23 @@ describe('cli: nas', () => {
   });
 
   it('takes the secret from RADTRACK_NAS_SECRET or --secret-file instead of the command line', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'radtrack-nas-')), 'secret');
-    writeFileSync(file, 'from-a-file\n');
     await radtrackJson(['nas', 'add', '192.0.2.30'], { env: { RADTRACK_NAS_SECRET: 'from-the-env' } });
-    await radtrackJson(['nas', 'add', '192.0.2.31', '--secret-file', file]);
+    await radtrackJson(['nas', 'add', '192.0.2.31', '--secret-file', secretFile('from-a-file\n')]);
     const rows = await testKnex()('nas').orderBy('address').select('secret');
     expect(rows.map((r) => r.secret)).to.deep.equal(['from-the-env', 'from-a-file']);
+  });
+
+  it('--secret still works, then warns on stderr (one line, without the secret); a failure prints only its error', async () => {
+    const add = await radtrack(['nas', 'add', '192.0.2.32', '--secret', SECRET]);
+    expect([add.code, add.stdout]).to.deep.equal([0, 'added NAS 192.0.2.32 (port policy autoclose, interim interval 300 s)\n']);
+    expect(add.stderr).to.equal('radtrack: warning: --secret leaves the NAS secret in the shell history and in ps; use --secret-file FILE or RADTRACK_NAS_SECRET instead\n');
+    const set = await radtrack(['nas', 'set', '192.0.2.32', '--secret', 'other-Secret-3', '--format', 'json']);
+    expect([set.code, JSON.parse(set.stdout).address]).to.deep.equal([0, '192.0.2.32']);
+    expect(set.stderr).to.equal('radtrack: warning: --secret leaves the NAS secret in the shell history and in ps; use --secret-file FILE instead\n');
+    const rows = await testKnex()('nas').select('secret');
+    expect(rows.map((r) => r.secret)).to.deep.equal(['other-Secret-3']);
+    const again = await radtrack(['nas', 'add', '192.0.2.32', '--secret', SECRET]);
+    expectFailure(again, 3, /already registered/);
   });
 
   it('refuses a second add (3), a set or remove of an unknown NAS (1), and bad values (2)', async () => {
@@ -96,7 +113,7 @@ describe('cli: nas', () => {
     expectFailure(unknownRemove, 1, /no NAS 192\.0\.2\.99/);
     expectFailure(badIp, 2, /"192\.0\.2\.300" is not an IP address/);
     expectFailure(badPolicy, 2, /port-policy.*sometimes/);
-    expectFailure(noSecret, 2, /no secret; give --secret, --secret-file or RADTRACK_NAS_SECRET/);
+    expectFailure(noSecret, 2, /^radtrack: nas add: no secret; give --secret-file FILE or set RADTRACK_NAS_SECRET\n$/);
     expectFailure(nothing, 2, /nothing to change/);
     expectFailure(badInterval, 2, /--interim-interval: "0"/);
   });

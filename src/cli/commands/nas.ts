@@ -4,14 +4,22 @@ import { nasStatus, type NasStatusRow } from '../../reports/nas-status.ts';
 import { describeRange, parseDuration, parseIp, resolveSecret, type DurationRange } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
-import { countOf, printMessage, printObject, printRows, type Column } from '../output.ts';
+import { countOf, printMessage, printObject, printRows, warn, type Column } from '../output.ts';
 
 // Real NASes send Interim-Updates every few minutes (RFC 2869 §5.16 asks for at least 60 s; under that is allowed
 // here for lab setups). A NAS is silent after 3 intervals, so a day already means three days before anyone hears
 // it is down; more is a typo ("1300w"), and 3 × it must stay within int4 where SQL multiplies it.
 const INTERIM_INTERVAL: DurationRange = { minSeconds: 1, maxSeconds: 86_400 };
 
-const SECRET_HELP = 'shared secret; rather than on the command line, give --secret-file or (for add) RADTRACK_NAS_SECRET';
+// A secret given as an argument stays in the shell history and shows in `ps` to every local user. It still
+// works (scripts use it), but the help leads with the file and the environment, and using it earns a warning.
+const SECRET_FILE_HELP = 'read the shared secret from this file (one trailing newline ignored); keeps it out of shell history and ps';
+const SECRET_HELP = 'the shared secret itself: visible in shell history and ps, so prefer --secret-file (or, for add, RADTRACK_NAS_SECRET)';
+
+/** After a command that took --secret worked: one line on stderr (never the secret), so the next time is safer. */
+function warnSecretOnCommandLine(argv: { secret?: string }, alternatives: string): void {
+  if (argv.secret !== undefined) warn(`--secret leaves the NAS secret in the shell history and in ps; use ${alternatives} instead`);
+}
 
 // `demandOption` tells the types what `<ip>` in the command string already makes yargs demand (yargs ignores
 // the key on positionals), so handlers get a string, not string | undefined.
@@ -20,8 +28,8 @@ const ipPositional = (y: Argv<GlobalArgs>) =>
 
 const settingsOptions = (y: Argv<GlobalArgs>) =>
   ipPositional(y)
+    .option('secret-file', { type: 'string', describe: SECRET_FILE_HELP })
     .option('secret', { type: 'string', describe: SECRET_HELP })
-    .option('secret-file', { type: 'string', describe: 'read the shared secret from this file (one trailing newline ignored)' })
     .option('name', { type: 'string', describe: 'a name for people' })
     .option('port-policy', { choices: PORT_POLICIES, describe: 'what to do with two open sessions on one port' })
     .option('interim-interval', {
@@ -45,16 +53,20 @@ const describeNas = (n: NasRow) => `${n.address}${n.name ? ` "${n.name}"` : ''} 
 
 const addCommand = defineCommand({
   command: 'add <ip>',
-  describe: 'register a NAS (RADIUS client)',
-  builder: (y) => settingsOptions(y).example('RADTRACK_NAS_SECRET=s3cret $0 nas add 192.0.2.10 --name bras-1', ''),
-  handler: (argv) => {
+  describe: 'register a NAS (RADIUS client), its secret from --secret-file or RADTRACK_NAS_SECRET',
+  builder: (y) =>
+    settingsOptions(y)
+      .example('$0 nas add 192.0.2.10 --name bras-1 --secret-file /etc/radtrack/bras-1.secret', '')
+      .example('$0 nas add 192.0.2.10 --name bras-1', 'the secret from RADTRACK_NAS_SECRET, e.g. set by: read -rs RADTRACK_NAS_SECRET; export RADTRACK_NAS_SECRET'),
+  handler: async (argv) => {
     const secret = resolveSecret(argv, process.env);
-    if (secret === undefined) throw new UsageError('nas add: no secret; give --secret, --secret-file or RADTRACK_NAS_SECRET');
-    return withDatabase(argv, 'nas', async (knex) => {
+    if (secret === undefined) throw new UsageError('nas add: no secret; give --secret-file FILE or set RADTRACK_NAS_SECRET');
+    await withDatabase(argv, 'nas', async (knex) => {
       const nas = await addNas(knex, argv.ip, { ...settingsOf(argv, secret), secret });
       if (!nas) throw new RefusedError(`NAS ${argv.ip} is already registered; use "radtrack nas set ${argv.ip} …" to change it`);
       printNas(nas, `added NAS ${describeNas(nas)}`, argv);
     });
+    warnSecretOnCommandLine(argv, '--secret-file FILE or RADTRACK_NAS_SECRET');
   },
 });
 
@@ -62,17 +74,18 @@ const setCommand = defineCommand({
   command: 'set <ip>',
   describe: 'change a NAS; the running listener picks it up within seconds',
   builder: (y) => settingsOptions(y).example('$0 nas set 192.0.2.10 --secret-file /etc/radtrack/bras-1.secret', ''),
-  handler: (argv) => {
+  handler: async (argv) => {
     // The environment variable is not used here: a stray RADTRACK_NAS_SECRET must not silently replace a secret.
     const changes = settingsOf(argv, resolveSecret(argv));
     if (Object.values(changes).every((v) => v === undefined)) {
-      throw new UsageError('nas set: nothing to change; give --secret, --secret-file, --name, --port-policy or --interim-interval');
+      throw new UsageError('nas set: nothing to change; give --secret-file, --name, --port-policy or --interim-interval');
     }
-    return withDatabase(argv, 'nas', async (knex) => {
+    await withDatabase(argv, 'nas', async (knex) => {
       const nas = await updateNas(knex, argv.ip, changes);
       if (!nas) throw new CliError(`no NAS ${argv.ip} is registered; "radtrack nas add" registers it`);
       printNas(nas, `changed NAS ${describeNas(nas)}${changes.secret !== undefined ? ', new secret' : ''}`, argv);
     });
+    warnSecretOnCommandLine(argv, '--secret-file FILE');
   },
 });
 

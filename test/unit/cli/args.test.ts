@@ -169,5 +169,20 @@ describe('cli args', () => {
       usageError(() => resolveSecret({ secretFile: join(dir, 'missing') }));
       usageError(() => resolveSecret({ secret: '' }));
     });
+
+    it('an empty secret is refused, naming where it came from', () => {
+      const empty = join(mkdtempSync(join(tmpdir(), 'radtrack-secret-')), 'empty');
+      writeFileSync(empty, '\n');
+      const messages = [
+        () => resolveSecret({ secretFile: empty }),
+        () => resolveSecret({ secret: '' }),
+        () => resolveSecret({}, { RADTRACK_NAS_SECRET: '' }),
+      ].map((fn) => usageError(fn).message);
+      expect(messages).to.deep.equal([
+        `--secret-file: "${empty}" is empty; write the NAS secret into it`,
+        '--secret is empty; give the NAS secret, better with --secret-file',
+        'RADTRACK_NAS_SECRET is empty; set it to the NAS secret or unset it',
+      ]);
+    });
   });
 });
