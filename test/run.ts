@@ -1,6 +1,26 @@
 // `npm test`: the whole suite on the embedded backend (always) and, when DATABASE_URL names a PostgreSQL
-// server, again on a fresh database of that server. Ends with one line "N passed, N failed".
+// server, first on a fresh database of that server. Ends with one line "N passed, N failed".
+//
+// This file is also the mocha reporter of those runs: mocha's spec output for people, plus the run's own
+// counts (mocha's stats) written as JSON to the file named by RADTRACK_TEST_STATS_FILE. The counts come from
+// mocha, not from reading its text. Mocha loads reporters with require(), which tsx serves by compiling this
+// file to CommonJS: hence no top-level await here, and main() runs only when this file is the program.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Mocha from 'mocha';
+
+const STATS_FILE_ENV = 'RADTRACK_TEST_STATS_FILE';
+
+export default class SpecWithStats extends Mocha.reporters.Spec {
+  constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+    super(runner, options);
+    const file = process.env[STATS_FILE_ENV];
+    if (file) runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => writeFileSync(file, JSON.stringify(this.stats)));
+  }
+}
 
 interface Outcome {
   backend: string;
@@ -10,40 +30,58 @@ interface Outcome {
   code: number;
 }
 
+/** The stats the reporter wrote, or null when the run died before its end (setup failed, crash). */
+function readStats(file: string): Mocha.Stats | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Mocha.Stats;
+  } catch {
+    return null;
+  }
+}
+
 function runMocha(backend: string, env: NodeJS.ProcessEnv, extraArgs: string[]): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'radtrack-test-stats-'));
+  const statsFile = join(dir, 'stats.json');
   return new Promise((resolve) => {
     console.log(`\n=== mocha on the ${backend} backend ===`);
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--reporter', 'spec', '--no-color', ...extraArgs], {
-      env: { ...env, RADTRACK_TEST_BACKEND: backend },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      process.stdout.write(chunk);
+    const reporter = fileURLToPath(import.meta.url);
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--reporter', reporter, '--no-color', ...extraArgs], {
+      env: { ...env, RADTRACK_TEST_BACKEND: backend, [STATS_FILE_ENV]: statsFile },
+      stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('close', (code) => {
-      const count = (word: string) => Number(/(\d+) /.exec(out.match(new RegExp(`\\d+ ${word}`))?.[0] ?? '')?.[1] ?? 0);
-      const outcome = { backend, passed: count('passing'), failed: count('failing'), pending: count('pending'), code: code ?? 1 };
-      // A run that died before its summary (setup failed, crash) counts as one failure.
+      const stats = readStats(statsFile);
+      rmSync(dir, { recursive: true, force: true });
+      const outcome = { backend, passed: stats?.passes ?? 0, failed: stats?.failures ?? 0, pending: stats?.pending ?? 0, code: code ?? 1 };
+      // A run that died before its summary, or failed outside any test, counts as one failure.
       if (outcome.code !== 0 && outcome.failed === 0) outcome.failed = 1;
       resolve(outcome);
     });
   });
 }
 
-const extraArgs = process.argv.slice(2);
-const serverUrl = process.env.DATABASE_URL;
-const env = { ...process.env };
-delete env.DATABASE_URL; // tests choose their database explicitly
-const outcomes: Outcome[] = [];
-if (serverUrl) outcomes.push(await runMocha('postgres', { ...env, RADTRACK_TEST_SERVER_URL: serverUrl }, extraArgs));
-else console.log('DATABASE_URL is not set: skipping the PostgreSQL server backend (embedded only).');
-outcomes.push(await runMocha('embedded', env, extraArgs));
+async function main(): Promise<void> {
+  const extraArgs = process.argv.slice(2);
+  const serverUrl = process.env.DATABASE_URL;
+  const env = { ...process.env };
+  delete env.DATABASE_URL; // tests choose their database explicitly
+  const outcomes: Outcome[] = [];
+  if (serverUrl) outcomes.push(await runMocha('postgres', { ...env, RADTRACK_TEST_SERVER_URL: serverUrl }, extraArgs));
+  else console.log('DATABASE_URL is not set: skipping the PostgreSQL server backend (embedded only).');
+  outcomes.push(await runMocha('embedded', env, extraArgs));
 
-console.log('');
-for (const o of outcomes) console.log(`${o.backend}: ${o.passed} passed, ${o.failed} failed, ${o.pending} pending`);
-const passed = outcomes.reduce((n, o) => n + o.passed, 0);
-const failed = outcomes.reduce((n, o) => n + o.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 || outcomes.some((o) => o.code !== 0) ? 1 : 0;
+  console.log('');
+  for (const o of outcomes) console.log(`${o.backend}: ${o.passed} passed, ${o.failed} failed, ${o.pending} pending`);
+  const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+  const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || outcomes.some((o) => o.code !== 0) ? 1 : 0;
+}
+
+const isProgram = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isProgram) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
