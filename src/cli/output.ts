@@ -145,8 +145,8 @@ export function printMessage(message: string, format: Format, out: NodeJS.Writab
 }
 
 /**
- * A warning for people: one line on stderr, printed after the command did its work, so that a failure still
- * leaves only its one error line (cli.md "Exit status").
+ * A warning for people: one line on stderr. Print it once the command has done its work, so that a failure
+ * still leaves only its one error line (cli.md "Exit status").
  */
 export function warn(message: string, err: NodeJS.WritableStream = process.stderr): void {
   err.write(`radtrack: warning: ${message}\n`);

@@ -6,9 +6,10 @@ import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../co
 import { CliError, purgeAdvice, RefusedError, UsageError } from '../errors.ts';
 import { countOf, printMessage, printObject, printRows, warn, type Column } from '../output.ts';
 
-// Real NASes send Interim-Updates every few minutes (RFC 2869 §5.16 asks for at least 60 s; under that is allowed
-// here for lab setups). A NAS is silent after 3 intervals, so a day already means three days before anyone hears
-// it is down; more is a typo ("1300w"), and 3 × it must stay within int4 where SQL multiplies it.
+// Real NASes send Interim-Updates every few minutes to an hour (RFC 2869 §5.16: at least 60 s, better 600; under
+// 60 is allowed here for lab setups). A NAS counts as silent after 3 intervals, so a day already means three days
+// before anyone hears it is down; more is a typo ("1300w" for 1300 s), and 3 × it must fit int4 where SQL
+// multiplies it.
 const INTERIM_INTERVAL: DurationRange = { minSeconds: 1, maxSeconds: 86_400 };
 
 // A secret given as an argument stays in the shell history and shows in `ps` to every local user. It still

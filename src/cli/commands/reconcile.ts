@@ -6,7 +6,8 @@ import { describeRange, parseDuration, type DurationRange } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';
 import { countOf, formatTime, printObject, printRows, type Column } from '../output.ts';
 
-// Stale after more than a year would close nothing a person still waits for, and the SQL takes it as int4.
+// A session without an update for a year is long dead; anything larger is a typo, and the SQL takes the value
+// as int4 (SQLSTATE 22003 past 68 years).
 const STALE_AFTER: DurationRange = { minSeconds: 1, maxSeconds: 366 * 86_400 };
 
 const reconcileOptions = (y: Argv<GlobalArgs>) =>
