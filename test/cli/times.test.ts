@@ -1,12 +1,9 @@
 // Times on the command line (args.ts parseTime) through the real executable: a bad offset or a local time that
 // a DST change skips or repeats is a usage error (2) before the database is opened, never a shifted bound.
 import { expect } from 'chai';
-import { truncateAll } from '../helpers/db.ts';
 import { expectFailure, radtrack } from './helpers.ts';
 
 describe('cli: times', () => {
-  before(() => truncateAll());
-
   it('refuses offsets outside -14:00 … +14:00 or with minutes past 59', async () => {
     const [wild, day, minutes] = await Promise.all([
       radtrack(['sessions', '--since', '2026-11-20T10:00+99:99']),
