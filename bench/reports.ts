@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import type { Knex } from 'knex';
 import { parseArgs } from 'node:util';
 import { createKnex } from '../src/db/knex.ts';
-import { hourlyRollupSelect } from '../src/db/sql/write-usage.ts';
 import { migrateLatest } from '../src/db/migrations.ts';
 import { monthPeriod, rangePeriod, type Period } from '../src/reports/period.ts';
 import { whoHeld } from '../src/reports/session-reports.ts';
@@ -126,8 +125,11 @@ async function generateHistory(k: Knex): Promise<void> {
   await timed('usage_deltas', () => inParallel(k, () => DELTAS_SQL));
   await timed('usage_hourly (split at UTC hours, as writeUsage)', () =>
     inParallel(k, () => `INSERT INTO usage_hourly (hour, account_id, seconds, input_octets, output_octets)
-      ${hourlyRollupSelect('(SELECT * FROM usage_deltas WHERE account_id % :w = :k)')}
-      ORDER BY 1, 2`), // hour order, as ingest appends them
+      SELECT p.hour, d.account_id, sum(p.seconds), sum(p.input_octets), sum(p.output_octets)
+      FROM (SELECT * FROM usage_deltas WHERE account_id % :w = :k AND t1 - t0 <= interval '1 day') d
+      CROSS JOIN LATERAL usage_hour_pieces(d.t0, d.t1, d.seconds, d.input_octets, d.output_octets) p
+      GROUP BY p.hour, d.account_id
+      ORDER BY 1, 2`), // hour order, as ingest appends them; the rule of radtrack_add_usage
 
   );
   const builds = [`ALTER TABLE usage_hourly ADD CONSTRAINT ${pk.conname} ${pk.def}`, ...indexes.map((i) => i.indexdef)];

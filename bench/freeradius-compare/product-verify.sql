@@ -3,7 +3,7 @@
 --   expected|rows|closed|exact|dups|background_ok
 -- exact = the session row matches on user, Acct-Session-Id, framed IP, login/logout (start/stop time), session
 -- time, 64-bit input/output octets (Gigawords included), terminate cause, close_reason 'stop', and the Stop's
--- journal row carries the expected NAS-IP-Address. (radtrack identifies the NAS by source address, 127.0.0.1
+-- journal row (the raw packet: Acct-Status-Type 40 = 2, Stop) carries the expected NAS-IP-Address (attribute 4). (radtrack identifies the NAS by source address, 127.0.0.1
 -- for all of the harness's traffic; the packet's NAS-IP-Address is kept in the journal, not in sessions.)
 -- dups = load Acct-Session-Ids with more than one session row.
 WITH s AS (
@@ -25,8 +25,8 @@ SELECT
       AND s.output_octets = e.acctoutputoctets
       AND s.terminate_cause = e.acctterminatecause
       AND s.close_reason = 'stop'
-      AND EXISTS (SELECT 1 FROM journal j WHERE j.session_id = s.id AND j.status_type = 'Stop'
-                    AND j.attributes->>'NAS-IP-Address' = host(e.nasipaddress))),
+      AND EXISTS (SELECT 1 FROM journal j WHERE j.session_id = s.id AND radius_integer(j.raw, 40) = 2
+                    AND radius_ipaddr(j.raw, 4) = e.nasipaddress)),
   (SELECT count(*) FROM (SELECT acct_session_id FROM s GROUP BY 1 HAVING count(*) > 1) d),
   (SELECT CASE WHEN count(*) FILTER (WHERE logout IS NULL) = :bg_open
                 AND count(*) FILTER (WHERE logout IS NOT NULL) = :bg_closed THEN 1 ELSE 0 END

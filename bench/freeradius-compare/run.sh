@@ -4,7 +4,7 @@
 # it (reset = product-reset.sql, verify = product-verify.sql), stop the daemon by its pid, drop the database.
 #
 #   bench/freeradius-compare/run.sh [--embedded] [--keep] [--port-policy ignore|autoclose|flag]
-#        [--batch-size N] [--batch-delay MS] [--cpu-prof DIR] [--port 18140] -- [run-bench.sh options]
+#        [--batch-size N] [--writers N] [--cpu-prof DIR] [--port 18140] -- [run-bench.sh options]
 #   e.g. bench/freeradius-compare/run.sh -- --parallel 64 --runs 3 --json-out /tmp/rt.json
 #
 # Port policy default "ignore": the harness's packets carry 16 NAS-IP-Addresses (192.0.2.1-16) and NAS-Port =
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1 ;;
     --port) PORT="$2"; shift ;;
     --port-policy) POLICY="$2"; shift ;;
-    --batch-size|--batch-delay) SERVE_OPTS+=("$1" "$2"); shift ;;
+    --batch-size|--writers) SERVE_OPTS+=("$1" "$2"); shift ;;
     --cpu-prof) PROF="$2"; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1 (harness options go after --)" >&2; exit 2 ;;
@@ -65,7 +65,10 @@ else
   DB_NAME=$DB
 fi
 radtrack migrate >/dev/null
-radtrack nas add 127.0.0.1 --secret "$SECRET" --name harness --port-policy "$POLICY" >/dev/null
+RADTRACK_NAS_SECRET="$SECRET" radtrack nas add 127.0.0.1 --name harness --port-policy "$POLICY" >/dev/null
+# The harness replays sessions dated 2026-01-01 (gen_packets.py --base-ts): trust this NAS's clock, as
+# FreeRADIUS does, or radtrack would use arrival times for events months away (docs/accounting.md).
+psql -X -q -h "$DB_HOST" -U postgres -d "$DB_NAME" -c "UPDATE nas SET max_clock_offset = NULL WHERE address = '127.0.0.1'" >/dev/null
 
 NODE_OPTS=()
 [ -n "$PROF" ] && mkdir -p "$PROF" && NODE_OPTS=(--cpu-prof --cpu-prof-dir "$PROF")

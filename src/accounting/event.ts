@@ -12,6 +12,8 @@ export interface SessionEvent {
   portKey: string | null;
   /** Counters present in the packet; an absent attribute changes nothing. */
   counters: Partial<Counters>;
+  /** Octet counters the packet sent as 32 bits without Acct-*-Gigawords: they may wrap at 2^32. */
+  without32BitGigawords?: ('inputOctets' | 'outputOctets')[];
   framedIp?: string;
   callingStationId?: string;
   calledStationId?: string;

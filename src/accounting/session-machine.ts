@@ -2,15 +2,8 @@
 // Every rule is monotonic (login only earlier, last_update and counters only forward, a closed session never
 // reopens), which is what makes a retransmitted or reordered packet harmless.
 import type { NasRestartEvent, SessionEvent } from './event.ts';
-import {
-  addFlag,
-  COUNTER_NAMES,
-  coveredEnd,
-  maxDate,
-  type SessionState,
-} from './session.ts';
-
-export type PortPolicy = 'autoclose' | 'flag' | 'ignore';
+import type { PortPolicy } from './port-policy.ts';
+import { addFlag, COUNTER_NAMES, coveredEnd, maxDate, type CloseReason, type SessionState } from './session.ts';
 
 /** Where a new session would go: resolved by the db layer before the rules run. */
 export interface SessionPlace {
@@ -41,6 +34,16 @@ export interface Transition {
 }
 
 const SECOND = 1000;
+
+/**
+ * How far apart the event times of two copies of one packet can be. A NAS that resends without raising
+ * Acct-Delay-Time (or a copy answered by nobody because radtrack was killed) moves arrival − delay by its
+ * retransmission interval; RFC 5080 §2.2.1 retransmits for up to about 30 s.
+ */
+export const RETRANSMIT_TOLERANCE_MS = 30 * SECOND;
+
+const TWO_32 = 2n ** 32n;
+const TWO_31 = 2n ** 31n;
 
 function blankSession(place: SessionPlace, ev: SessionEvent, login: Date): SessionState {
   return {
@@ -73,15 +76,36 @@ function loginFromSessionTime(ev: SessionEvent): Date | null {
 }
 
 /**
+ * A NAS without Acct-*-Gigawords sends 32-bit octet counters that wrap at 2^32. The packet's value is read
+ * in the 2^32 window the stored counter is in. A newer packet whose value falls from the upper half of the
+ * window into the lower half, with the session time moving forward, wrapped once more (flag counter_wrap);
+ * an older packet's value that would land above the stored one belongs to the window before.
+ */
+function unwrap32(stored: bigint, value: bigint, newer: boolean, timeForward: boolean): { value: bigint; wrapped: boolean } {
+  const base = (stored / TWO_32) * TWO_32;
+  const low = stored - base;
+  let candidate = base + value;
+  if (newer && candidate < stored && timeForward && low >= TWO_31 && value < TWO_31) return { value: candidate + TWO_32, wrapped: true };
+  if (!newer && candidate > stored && base > 0n) candidate -= TWO_32;
+  return { value: candidate, wrapped: false };
+}
+
+/**
  * Counters only move forward. A lower value in a packet that is not older than the session's last update
  * is a regression the NAS made: keep the old value and flag it. An older packet never lowers anything.
  */
 function mergeCounters(s: SessionState, ev: SessionEvent): boolean {
   const newer = ev.time.getTime() >= s.lastUpdate.getTime();
+  const timeForward = ev.counters.sessionTime !== undefined && ev.counters.sessionTime > s.sessionTime;
   let changed = false;
   for (const name of COUNTER_NAMES) {
-    const value = ev.counters[name];
+    let value = ev.counters[name];
     if (value === undefined) continue;
+    if (ev.without32BitGigawords?.includes(name as 'inputOctets' | 'outputOctets')) {
+      const unwrapped = unwrap32(s[name], value, newer, timeForward);
+      value = unwrapped.value;
+      if (unwrapped.wrapped) addFlag(s, 'counter_wrap');
+    }
     if (value > s[name]) {
       s[name] = value;
       changed = true;
@@ -96,12 +120,28 @@ function mergePacketFlags(s: SessionState, ev: SessionEvent): void {
   for (const flag of ev.flags) addFlag(s, flag);
 }
 
-/** A packet for a closed session that is really the first sight of a new one (the NAS reused the Acct-Session-Id). */
+function countersBelow(s: SessionState, ev: SessionEvent): boolean {
+  return COUNTER_NAMES.some((name) => {
+    const value = ev.counters[name];
+    return value !== undefined && value < s[name];
+  });
+}
+
+/**
+ * A packet for a closed session that is really the first sight of a new one: the NAS reused the
+ * Acct-Session-Id. A copy of one of the session's own packets is not (RETRANSMIT_TOLERANCE_MS): a Start
+ * whose event time is near the session's login, or an Interim/Stop whose login (E − Acct-Session-Time) is
+ * near its logout without counters below the session's (a new session counts from zero).
+ */
 function isReuse(closed: SessionState, ev: SessionEvent): boolean {
   const logout = closed.logout!.getTime();
-  if (ev.kind === 'start') return ev.time.getTime() > logout;
+  if (ev.kind === 'start') {
+    const e = ev.time.getTime();
+    return e > logout && Math.abs(e - closed.login.getTime()) > RETRANSMIT_TOLERANCE_MS;
+  }
   const login = loginFromSessionTime(ev);
-  return login !== null && login.getTime() > logout;
+  if (login === null || login.getTime() <= logout) return false;
+  return login.getTime() > logout + RETRANSMIT_TOLERANCE_MS || countersBelow(closed, ev);
 }
 
 function createFromEvent(ev: SessionEvent, place: SessionPlace): Transition {
@@ -131,6 +171,18 @@ function closeByStop(s: SessionState, ev: SessionEvent): void {
   s.logoutEstimated = false;
   if (ev.terminateCause !== undefined) s.terminateCause = ev.terminateCause;
   if (ev.framedIp !== undefined) s.framedIp = ev.framedIp;
+}
+
+/**
+ * radtrack closes a session itself (superseded, stale, NAS restart): logout is an estimate, the session time
+ * is logout − login as the NAS would have reported it, the octets stay as last reported (§4, §5).
+ */
+export function closeEstimated(s: SessionState, logout: Date, reason: Exclude<CloseReason, 'stop'>, terminateCause?: string): void {
+  s.logout = maxDate(logout, s.login);
+  s.closeReason = reason;
+  s.logoutEstimated = true;
+  s.sessionTime = BigInt(Math.round((s.logout.getTime() - s.login.getTime()) / SECOND));
+  if (terminateCause !== undefined) s.terminateCause = terminateCause;
 }
 
 function applyStart(s: SessionState, ev: SessionEvent): Transition {
@@ -174,8 +226,10 @@ function applyStop(s: SessionState, ev: SessionEvent): Transition {
   if (s.logout !== null && s.closeReason === 'stop') {
     return { action: 'duplicate_stop', session: s, created: false };
   }
-  // Open, or closed by radtrack's own estimate (superseded, stale, NAS restart): the NAS's Stop is authoritative.
+  // Open, or closed by radtrack's own estimate (superseded, stale, NAS restart): the NAS's Stop is
+  // authoritative, its session time included (ours was only logout − login of the estimate).
   const overrides = s.logout !== null;
+  if (overrides && ev.counters.sessionTime !== undefined) s.sessionTime = ev.counters.sessionTime;
   mergeCounters(s, ev);
   mergePacketFlags(s, ev);
   closeByStop(s, ev);
@@ -200,13 +254,27 @@ export function applySessionEvent(current: SessionState | null, ev: SessionEvent
   }
 }
 
+/**
+ * When a restart happened. A copy of the last restart's Accounting-On/Off (its event time within the
+ * retransmission tolerance of the recorded one) is that same restart: it closes only what began before it,
+ * not the sessions that started in between.
+ */
+export function effectiveRestartTime(ev: NasRestartEvent, lastRestart: Date | null): Date {
+  if (lastRestart === null) return ev.time;
+  return Math.abs(ev.time.getTime() - lastRestart.getTime()) <= RETRANSMIT_TOLERANCE_MS && lastRestart < ev.time ? lastRestart : ev.time;
+}
+
 /** Accounting-On/Off closes an open session that began at or before the restart (§4). */
-export function closeForNasRestart(s: SessionState, ev: NasRestartEvent): boolean {
-  if (s.logout !== null || s.login.getTime() > ev.time.getTime()) return false;
-  s.logout = ev.time;
-  s.closeReason = 'nas_restart';
-  s.terminateCause = ev.terminateCause ?? 'NAS-Reboot';
-  s.logoutEstimated = true;
+export function closeForNasRestart(s: SessionState, ev: NasRestartEvent, at: Date = ev.time): boolean {
+  if (s.logout !== null || s.login.getTime() > at.getTime()) return false;
+  closeEstimated(s, at, 'nas_restart', ev.terminateCause ?? 'NAS-Reboot');
+  return true;
+}
+
+/** §10: an open session without updates for too long closes at its last update (never "now"). */
+export function closeAsStale(s: SessionState): boolean {
+  if (s.logout !== null) return false;
+  closeEstimated(s, s.lastUpdate, 'stale');
   return true;
 }
 
@@ -227,9 +295,7 @@ export function resolvePortConflict(opened: SessionState, others: SessionState[]
     if (policy !== 'autoclose') continue;
     const [older, newer] = rival.login.getTime() <= opened.login.getTime() ? [rival, opened] : [opened, rival];
     if (older.logout !== null) continue;
-    older.logout = maxDate(newer.login, coveredEnd(older));
-    older.closeReason = 'superseded';
-    older.logoutEstimated = true;
+    closeEstimated(older, maxDate(newer.login, coveredEnd(older)), 'superseded');
   }
   return [...changed];
 }

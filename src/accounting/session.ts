@@ -6,8 +6,12 @@ export type SessionFlag =
   | 'late_start'
   | 'late_interim'
   | 'counter_regression'
+  | 'counter_wrap'
   | 'unknown_duration'
   | 'implausible_delay'
+  | 'implausible_event_timestamp'
+  | 'implausible_session_time'
+  | 'implausible_counter'
   | 'port_conflict';
 
 export interface Counters {

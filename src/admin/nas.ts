@@ -1,7 +1,8 @@
 // NAS (RADIUS client) registry. The running listener polls `updated_at` to pick up changes without a
 // restart (accounting.md §1), so every change bumps it. Secrets are written here and never read back.
 import type { Knex } from 'knex';
-import { deleteUnlessReferenced, type Referenced } from './references.ts';
+import { lockNasIngest } from '../db/ingest-locks.ts';
+import { countSessions, type Referenced } from './references.ts';
 
 export const PORT_POLICIES = ['autoclose', 'flag', 'ignore'] as const;
 export type PortPolicy = (typeof PORT_POLICIES)[number];
@@ -57,11 +58,20 @@ export async function updateNas(knex: Knex, address: string, changes: NasSetting
 
 export type RemoveNasResult = { status: 'deleted' | 'not_found' } | Referenced;
 
-/** Removes a NAS and its ports; the database refuses while sessions reference it. */
+/**
+ * Removes a NAS and its ports, refused while sessions reference it. It holds the NAS's ingest locks while it
+ * looks, so no listener can store a session of the NAS between the count and the delete.
+ */
 export async function removeNas(knex: Knex, address: string): Promise<RemoveNasResult> {
-  const nas = await knex('nas').whereRaw('address = ?::inet', [address]).first<{ id: bigint } | undefined>('id');
-  if (!nas) return { status: 'not_found' };
-  return deleteUnlessReferenced(knex, 'nas', nas.id, 'nas_id');
+  return knex.transaction(async (trx) => {
+    const nas = await trx('nas').whereRaw('address = ?::inet', [address]).first<{ id: bigint } | undefined>('id');
+    if (!nas) return { status: 'not_found' as const };
+    await lockNasIngest(trx, nas.id);
+    const counts = await countSessions(trx, 'nas_id', nas.id);
+    if (counts.sessions > 0n) return { status: 'referenced' as const, ...counts };
+    await trx('nas').where('id', nas.id.toString()).delete();
+    return { status: 'deleted' as const };
+  });
 }
 
 export interface UnknownSourceRow {

@@ -3,8 +3,26 @@
 /** Worth retrying the same transaction at once: serialization failure, deadlock. */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
+/** A connection could not be opened: whatever the cause, the database is not there for us. */
+export class ConnectError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`cannot connect: ${(cause as Error | null)?.message ?? String(cause)}`);
+    this.name = 'ConnectError';
+  }
+}
+
+/**
+ * The database refused this data: a data exception (class 22, e.g. a value out of range) or an integrity
+ * constraint (class 23). Only such an error can be one packet's fault; any other is the database's state.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  return code.startsWith('22') || code.startsWith('23');
+}
+
 /** The database is not there (connection refused/reset, shutting down, starting up): back off and wait. */
 export function isUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectError) return true;
   const code = (err as { code?: string } | null)?.code ?? '';
   return (
     code.startsWith('08') ||

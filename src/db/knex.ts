@@ -1,9 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
-
-// Counters are 64-bit (Gigawords): int8 comes back as bigint everywhere, decided once, here.
-// sum(bigint) is numeric and stays a string; queries cast it back to int8 where a counter is wanted.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => BigInt(v));
+import './int8.ts';
 
 export type PgConnection = string | { host: string; port?: number; user: string; database: string };
 

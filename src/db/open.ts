@@ -2,11 +2,13 @@ import type { Knex } from 'knex';
 import { describeTarget, type DatabaseTarget } from '../config/database.ts';
 import { EmbeddedLockedError, startEmbeddedHost, type EmbeddedHost } from './embedded/host.ts';
 import { readLock } from './embedded/lock.ts';
-import { createKnex, embeddedConnection } from './knex.ts';
+import { createKnex, embeddedConnection, type PgConnection } from './knex.ts';
 import { migrateLatest } from './migrations.ts';
 
 export interface Database {
   knex: Knex;
+  /** The same database for clients outside knex (the listener's lanes). */
+  connection: PgConnection;
   target: DatabaseTarget;
   /** Set when this process hosts the embedded database. */
   host: EmbeddedHost | null;
@@ -29,13 +31,16 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions): P
   const poolMax = opts.poolMax ?? 4;
   let host: EmbeddedHost | null = null;
   let knex: Knex;
+  let connection: PgConnection;
   if (target.kind === 'postgres') {
-    knex = createKnex(target.url, poolMax);
+    connection = target.url;
+    knex = createKnex(connection, poolMax);
   } else {
-    ({ knex, host } = await connectEmbedded(target.dataDir, opts, poolMax));
+    ({ knex, host, connection } = await connectEmbedded(target.dataDir, opts, poolMax));
   }
   const db: Database = {
     knex,
+    connection,
     target,
     host,
     async close() {
@@ -62,15 +67,20 @@ const EMBEDDED_WAIT_MS = 120_000;
  * socket; if there is none, host it here. The holder may still be starting, or be finishing and about to
  * release the lock: then wait and look again.
  */
-async function connectEmbedded(dataDir: string, opts: OpenOptions, poolMax: number): Promise<{ knex: Knex; host: EmbeddedHost | null }> {
+async function connectEmbedded(
+  dataDir: string,
+  opts: OpenOptions,
+  poolMax: number,
+): Promise<{ knex: Knex; host: EmbeddedHost | null; connection: PgConnection }> {
   const deadline = Date.now() + EMBEDDED_WAIT_MS;
   for (;;) {
     const holder = opts.exclusive ? null : readLock(dataDir);
     if (holder) {
-      const knex = createKnex(embeddedConnection(holder.socketDir), poolMax);
+      const connection = embeddedConnection(holder.socketDir);
+      const knex = createKnex(connection, poolMax);
       try {
         await knex.raw('select 1');
-        return { knex, host: null };
+        return { knex, host: null, connection };
       } catch (err) {
         await knex.destroy();
         if (Date.now() > deadline) throw err;
@@ -80,7 +90,8 @@ async function connectEmbedded(dataDir: string, opts: OpenOptions, poolMax: numb
     }
     try {
       const host = await startEmbeddedHost(dataDir, opts.role);
-      return { knex: createKnex(embeddedConnection(host.socketDir), poolMax), host };
+      const connection = embeddedConnection(host.socketDir);
+      return { knex: createKnex(connection, poolMax), host, connection };
     } catch (err) {
       if (!(err instanceof EmbeddedLockedError)) throw err;
       if (opts.exclusive) {

@@ -1,7 +1,7 @@
 import { ATTRIBUTE } from './attribute-ids.ts';
-import type { RadiusPacket } from './decode.ts';
+import { MIN_PACKET_LENGTH, type RadiusPacket } from './decode.ts';
 import { acctTerminateCauseName } from './value-names.ts';
-import { counter64, ipv4Value, textValue, uint32Value } from './values.ts';
+import { counter64, ipv4At, textValue, uint32At } from './values.ts';
 
 export { acctStatusTypeName } from './value-names.ts';
 export { journalAttributes } from './journal.ts';
@@ -26,54 +26,72 @@ export interface AccountingAttributes {
   acctSessionTime?: number; // seconds
   inputOctets?: bigint; // Acct-Input-Gigawords × 2^32 + Acct-Input-Octets; undefined when Acct-Input-Octets is absent
   outputOctets?: bigint;
+  inputGigawords?: number; // the packet's Acct-Input-Gigawords, given with Acct-Input-Octets (32-bit NASes omit it)
+  outputGigawords?: number;
   inputPackets?: bigint;
   outputPackets?: bigint;
   acctTerminateCause?: string; // RFC name, or the number as a string when unknown
 }
 
-// The typed view of the attributes the accounting rules use. RFC 2866 §5 allows each of these at most
+// The typed view of the attributes the accounting rules use, read in one pass over the packet's bytes (this
+// runs for every datagram, so it allocates nothing but the values). RFC 2866 §5 allows each of these at most
 // once; if a NAS repeats one anyway, the first occurrence wins. Values of the wrong size read as absent.
 export function readAccountingAttributes(packet: RadiusPacket): AccountingAttributes {
-  const first = new Map<number, Buffer>();
-  for (const { type, value } of packet.attributes) {
-    if (!first.has(type)) first.set(type, value);
+  const view: AccountingAttributes = {};
+  const bytes = packet.bytes;
+  const seen = new Uint8Array(256);
+  let inputLow: number | undefined;
+  let inputHigh: number | undefined;
+  let outputLow: number | undefined;
+  let outputHigh: number | undefined;
+  for (let at = MIN_PACKET_LENGTH; at + 2 <= bytes.length; at += bytes[at + 1]!) {
+    const type = bytes[at]!;
+    if (seen[type]) continue;
+    seen[type] = 1;
+    const start = at + 2;
+    const end = at + bytes[at + 1]!;
+    switch (type) {
+      case ATTRIBUTE.ACCT_STATUS_TYPE: view.acctStatusType = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_SESSION_ID: view.acctSessionId = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.USER_NAME: view.userName = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.NAS_IP_ADDRESS: view.nasIpAddress = ipv4At(bytes, start, end); break;
+      case ATTRIBUTE.NAS_IDENTIFIER: view.nasIdentifier = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.NAS_PORT: view.nasPort = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.NAS_PORT_ID: view.nasPortId = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.FRAMED_IP_ADDRESS: view.framedIpAddress = ipv4At(bytes, start, end); break;
+      case ATTRIBUTE.CALLING_STATION_ID: view.callingStationId = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.CALLED_STATION_ID: view.calledStationId = textValue(bytes.subarray(start, end)); break;
+      case ATTRIBUTE.ACCT_DELAY_TIME: view.acctDelayTime = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.EVENT_TIMESTAMP: view.eventTimestamp = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_SESSION_TIME: view.acctSessionTime = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_INPUT_OCTETS: inputLow = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_INPUT_GIGAWORDS: inputHigh = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_OUTPUT_OCTETS: outputLow = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_OUTPUT_GIGAWORDS: outputHigh = uint32At(bytes, start, end); break;
+      case ATTRIBUTE.ACCT_INPUT_PACKETS: view.inputPackets = bigUint32(uint32At(bytes, start, end)); break;
+      case ATTRIBUTE.ACCT_OUTPUT_PACKETS: view.outputPackets = bigUint32(uint32At(bytes, start, end)); break;
+      case ATTRIBUTE.ACCT_TERMINATE_CAUSE: {
+        const cause = uint32At(bytes, start, end);
+        if (cause !== undefined) view.acctTerminateCause = acctTerminateCauseName(cause);
+        break;
+      }
+    }
   }
-  const read = <T>(type: number, decode: (value: Buffer) => T | undefined): T | undefined => {
-    const value = first.get(type);
-    return value === undefined ? undefined : decode(value);
-  };
-  const packets = (type: number): bigint | undefined => {
-    const value = read(type, uint32Value);
-    return value === undefined ? undefined : BigInt(value);
-  };
-  const terminateCause = read(ATTRIBUTE.ACCT_TERMINATE_CAUSE, uint32Value);
-
-  const view: AccountingAttributes = {
-    acctStatusType: read(ATTRIBUTE.ACCT_STATUS_TYPE, uint32Value),
-    acctSessionId: read(ATTRIBUTE.ACCT_SESSION_ID, textValue),
-    userName: read(ATTRIBUTE.USER_NAME, textValue),
-    nasIpAddress: read(ATTRIBUTE.NAS_IP_ADDRESS, ipv4Value),
-    nasIdentifier: read(ATTRIBUTE.NAS_IDENTIFIER, textValue),
-    nasPort: read(ATTRIBUTE.NAS_PORT, uint32Value),
-    nasPortId: read(ATTRIBUTE.NAS_PORT_ID, textValue),
-    framedIpAddress: read(ATTRIBUTE.FRAMED_IP_ADDRESS, ipv4Value),
-    callingStationId: read(ATTRIBUTE.CALLING_STATION_ID, textValue),
-    calledStationId: read(ATTRIBUTE.CALLED_STATION_ID, textValue),
-    acctDelayTime: read(ATTRIBUTE.ACCT_DELAY_TIME, uint32Value),
-    eventTimestamp: read(ATTRIBUTE.EVENT_TIMESTAMP, uint32Value),
-    acctSessionTime: read(ATTRIBUTE.ACCT_SESSION_TIME, uint32Value),
-    inputOctets: counter64(read(ATTRIBUTE.ACCT_INPUT_OCTETS, uint32Value), read(ATTRIBUTE.ACCT_INPUT_GIGAWORDS, uint32Value)),
-    outputOctets: counter64(
-      read(ATTRIBUTE.ACCT_OUTPUT_OCTETS, uint32Value),
-      read(ATTRIBUTE.ACCT_OUTPUT_GIGAWORDS, uint32Value),
-    ),
-    inputPackets: packets(ATTRIBUTE.ACCT_INPUT_PACKETS),
-    outputPackets: packets(ATTRIBUTE.ACCT_OUTPUT_PACKETS),
-    acctTerminateCause: terminateCause === undefined ? undefined : acctTerminateCauseName(terminateCause),
-  };
+  view.inputOctets = counter64(inputLow, inputHigh);
+  view.outputOctets = counter64(outputLow, outputHigh);
+  if (inputLow !== undefined) view.inputGigawords = inputHigh;
+  if (outputLow !== undefined) view.outputGigawords = outputHigh;
   return withoutUndefined(view);
 }
 
-function withoutUndefined<T extends object>(view: T): T {
-  return Object.fromEntries(Object.entries(view).filter(([, value]) => value !== undefined)) as T;
+function bigUint32(n: number | undefined): bigint | undefined {
+  return n === undefined ? undefined : BigInt(n);
+}
+
+// Absent and wrong-sized values are left out entirely, so `'field' in view` means "the packet said so".
+function withoutUndefined(view: AccountingAttributes): AccountingAttributes {
+  for (const key of Object.keys(view) as (keyof AccountingAttributes)[]) {
+    if (view[key] === undefined) delete view[key];
+  }
+  return view;
 }

@@ -1,17 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { ATTRIBUTE } from './attribute-ids.ts';
-import {
-  AUTHENTICATOR_LENGTH,
-  AUTHENTICATOR_OFFSET,
-  CODE,
-  MIN_PACKET_LENGTH,
-  parsePacket,
-  type RadiusPacket,
-  type RawAttribute,
-} from './decode.ts';
-import { encodePacket } from './encode.ts';
+import { AUTHENTICATOR_LENGTH, AUTHENTICATOR_OFFSET, CODE, type RadiusPacket } from './decode.ts';
 
-const MESSAGE_AUTHENTICATOR_LENGTH = 16;
+export const MESSAGE_AUTHENTICATOR_LENGTH = 16;
 const ZERO_AUTHENTICATOR = Buffer.alloc(AUTHENTICATOR_LENGTH);
 const ZERO_MESSAGE_AUTHENTICATOR = Buffer.alloc(MESSAGE_AUTHENTICATOR_LENGTH);
 
@@ -22,13 +13,17 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 // MD5(Code‖Identifier‖Length‖authenticatorField‖Attributes‖Secret). With a zero field this is the
 // Accounting-Request Request Authenticator (RFC 2866 §3); with the request's authenticator it is a
 // Response Authenticator (RFC 2866 §3, RFC 2865 §3). Padding past Length is not hashed (packet.bytes).
+// One-shot hashing of one contiguous buffer is about twice as fast as a streaming Hash (this runs twice for
+// every packet), so the input is assembled in a reused scratch buffer.
+let scratch = Buffer.allocUnsafe(4096 + 256);
+
 export function md5Authenticator(bytes: Buffer, authenticatorField: Buffer, secret: Buffer): Buffer {
-  return createHash('md5')
-    .update(bytes.subarray(0, AUTHENTICATOR_OFFSET))
-    .update(authenticatorField)
-    .update(bytes.subarray(AUTHENTICATOR_OFFSET + AUTHENTICATOR_LENGTH))
-    .update(secret)
-    .digest();
+  const size = bytes.length + secret.length;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+  bytes.copy(scratch, 0);
+  authenticatorField.copy(scratch, AUTHENTICATOR_OFFSET);
+  secret.copy(scratch, bytes.length);
+  return hash('md5', scratch.subarray(0, size), 'buffer') as Buffer;
 }
 
 // HMAC-MD5 keyed by the secret over the packet with `authenticatorField` in the Authenticator field
@@ -52,8 +47,8 @@ function messageAuthenticatorVerifies(
   secret: Buffer,
   required: boolean,
 ): boolean {
+  if (!packet.hasMessageAuthenticator) return !required;
   const found = packet.attributes.filter((a) => a.type === ATTRIBUTE.MESSAGE_AUTHENTICATOR);
-  if (found.length === 0) return !required;
   if (found.length > 1 || found[0].value.length !== MESSAGE_AUTHENTICATOR_LENGTH) return false;
   return sameBytes(hmacMessageAuthenticator(packet, authenticatorField, secret), found[0].value);
 }
@@ -81,30 +76,4 @@ export function isAuthenticAccountingRequest(packet: RadiusPacket, secret: Buffe
 export function isAuthenticStatusServer(packet: RadiusPacket, secret: Buffer): boolean {
   if (packet.code !== CODE.STATUS_SERVER || !usable(packet, secret)) return false;
   return messageAuthenticatorVerifies(packet, packet.authenticator, secret, true);
-}
-
-// Accounting-Response (RFC 2866 §4.2): same Identifier, every Proxy-State echoed in order
-// (RFC 2865 §5.33). A reply to Status-Server also gets a Message-Authenticator (RFC 5997 §3), put first
-// as recommended against forged-response attacks (BlastRADIUS, CVE-2024-3596) and computed with the
-// request's authenticator in the field (RFC 3579 §3.2); the Response Authenticator is computed last,
-// over the finished Message-Authenticator.
-export function encodeAccountingResponse(request: RadiusPacket, secret: Buffer): Buffer {
-  const withMessageAuthenticator = request.code === CODE.STATUS_SERVER;
-  const attributes: RawAttribute[] = request.attributes.filter((a) => a.type === ATTRIBUTE.PROXY_STATE);
-  if (withMessageAuthenticator) {
-    attributes.unshift({ type: ATTRIBUTE.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(MESSAGE_AUTHENTICATOR_LENGTH) });
-  }
-  const bytes = encodePacket({
-    code: CODE.ACCOUNTING_RESPONSE,
-    identifier: request.identifier,
-    authenticator: request.authenticator,
-    attributes,
-  });
-  if (withMessageAuthenticator) {
-    const response = parsePacket(bytes);
-    if (!response.ok) throw new Error(`radius: encoded an unparsable response: ${response.message}`);
-    hmacMessageAuthenticator(response.packet, request.authenticator, secret).copy(bytes, MIN_PACKET_LENGTH + 2);
-  }
-  md5Authenticator(bytes, request.authenticator, secret).copy(bytes, AUTHENTICATOR_OFFSET);
-  return bytes;
 }

@@ -1,12 +1,22 @@
 // `radtrack purge --before T` (accounting.md §10): retention of closed sessions and the journal.
 //
-// Deletes closed sessions with logout < T (never open ones) with their usage_deltas, and journal entries with
-// arrival < T. usage_hourly is kept: usage reports over purged months stay right to the hour; only edges of
-// periods that are not whole UTC hours lose the purged sessions' share, and `sessions` counts only kept ones.
-// Works in batches, one short transaction each, so the listener (which locks sessions in its own batches) is
-// never held up for long. Every batch holds the 'purge' job row, so two runs at once take turns, and each
-// row is deleted by exactly one of them.
+// Deletes closed sessions with logout < T (never open ones: they are in sessions_open) and journal entries with
+// arrival < T. A month that lies wholly before T goes at once: its partition is dropped. The month T falls in
+// is deleted from in small batches, each one short transaction, so the listener is never held up for long.
+// Usage stays: usage_deltas and usage_hourly are kept, and each purged session leaves its span in
+// session_spans, so every usage report gives the same rows before and after (docs/accounting.md "Purge").
+// Every step holds the 'purge' job row, so two runs at once take turns and each row goes exactly once. A batch
+// of the listener that read a session purge deletes meanwhile starts over (radtrack_write_batch).
 import type { Knex } from 'knex';
+import {
+  countPurgeable,
+  dropJournalMonth,
+  dropSessionMonth,
+  monthPartitions,
+  purgeJournalOf,
+  purgeSessionsOf,
+  type MonthPartition,
+} from '../db/sql/partitions.ts';
 import { withJobLock } from '../reconcile/job-lock.ts';
 
 export const DEFAULT_PURGE_BATCH = 5000;
@@ -15,74 +25,73 @@ export interface PurgeOptions {
   before: Date;
   dryRun: boolean;
   batchSize?: number;
-  /** Called after every batch with the running totals. */
+  /** Called after every step with the running totals. */
   onProgress?: (totals: PurgeTotals) => void;
 }
 
 export interface PurgeTotals {
   sessions: number;
-  usage_deltas: number;
   journal: number;
 }
 
 export interface PurgeSummary extends PurgeTotals {
   before: Date;
   dry_run: boolean;
+  /** Months dropped whole (sessions and journal partitions). */
+  months_dropped: string[];
 }
 
-// SKIP LOCKED: a session the listener holds right now (a late packet) is left for the next batch or run.
-const SESSIONS_BATCH_SQL = `
-  WITH victims AS (
-    SELECT id FROM sessions WHERE logout IS NOT NULL AND logout < :before ORDER BY logout LIMIT :batch FOR UPDATE SKIP LOCKED
-  ), deltas AS (
-    DELETE FROM usage_deltas d USING victims v WHERE d.session_id = v.id RETURNING 1
-  ), gone AS (
-    DELETE FROM sessions s USING victims v WHERE s.id = v.id RETURNING 1
-  )
-  SELECT (SELECT count(*)::int FROM gone) AS sessions, (SELECT count(*)::int FROM deltas) AS usage_deltas`;
-
-const JOURNAL_BATCH_SQL = `
-  WITH gone AS (
-    DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE arrival < :before ORDER BY arrival LIMIT :batch)
-    RETURNING 1
-  )
-  SELECT count(*)::int AS journal FROM gone`;
-
-const DRY_RUN_SQL = `
-  SELECT (SELECT count(*)::int FROM sessions WHERE logout IS NOT NULL AND logout < :before) AS sessions,
-         (SELECT count(*)::int FROM usage_deltas d JOIN sessions s ON s.id = d.session_id
-           WHERE s.logout IS NOT NULL AND s.logout < :before) AS usage_deltas,
-         (SELECT count(*)::int FROM journal WHERE arrival < :before) AS journal`;
-
-/** Runs one batch under the job lock; returns what it deleted. */
-async function batch<T>(knex: Knex, sql: string, bindings: Record<string, unknown>): Promise<T> {
-  const outcome = await withJobLock(knex, 'purge', { wait: true }, async (trx) => {
-    const { rows } = await trx.raw(sql, bindings);
-    return { value: rows[0] as T };
-  });
+/** Runs one step under the job lock. */
+async function step<T>(knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  const outcome = await withJobLock(knex, 'purge', { wait: true }, async (trx) => ({ value: await fn(trx) }));
   if (!outcome.ran) throw new Error('purge: the job lock was not taken'); // cannot happen with wait: true
   return outcome.value;
 }
 
+const monthName = (p: MonthPartition) => p.from.toISOString().slice(0, 7);
+
 export async function purge(knex: Knex, opts: PurgeOptions): Promise<PurgeSummary> {
-  const bindings = { before: opts.before, batch: opts.batchSize ?? DEFAULT_PURGE_BATCH };
-  const totals: PurgeTotals = { sessions: 0, usage_deltas: 0, journal: 0 };
-  if (opts.dryRun) {
-    const { rows } = await knex.raw(DRY_RUN_SQL, bindings);
-    return { before: opts.before, dry_run: true, ...(rows[0] as PurgeTotals) };
+  const { before } = opts;
+  const limit = opts.batchSize ?? DEFAULT_PURGE_BATCH;
+  if (opts.dryRun) return { before, dry_run: true, months_dropped: [], ...(await countPurgeable(knex, before)) };
+  const totals: PurgeTotals = { sessions: 0, journal: 0 };
+  const dropped = new Set<string>();
+  const report = (n: number) => n > 0 && opts.onProgress?.({ ...totals });
+
+  for (const p of await monthPartitions(knex, 'sessions')) {
+    if (p.from >= before) continue;
+    if (p.to <= before) {
+      const n = await step(knex, (trx) => dropSessionMonth(trx, p));
+      totals.sessions += n;
+      dropped.add(monthName(p));
+      report(n);
+      continue;
+    }
+    for (let n = -1; n !== 0; ) {
+      n = await step(knex, (trx) => purgeSessionsOf(trx, p, before, limit));
+      totals.sessions += n;
+      report(n);
+    }
   }
-  for (;;) {
-    const done = await batch<{ sessions: number; usage_deltas: number }>(knex, SESSIONS_BATCH_SQL, bindings);
-    if (done.sessions === 0) break;
-    totals.sessions += done.sessions;
-    totals.usage_deltas += done.usage_deltas;
-    opts.onProgress?.({ ...totals });
+  for (const p of await monthPartitions(knex, 'journal')) {
+    if (p.from >= before) continue;
+    if (p.to <= before) {
+      const n = await step(knex, (trx) => dropJournalMonth(trx, p));
+      totals.journal += n;
+      dropped.add(monthName(p));
+      report(n);
+      continue;
+    }
+    for (let n = -1; n !== 0; ) {
+      n = await step(knex, (trx) => purgeJournalOf(trx, p.name, before, limit));
+      totals.journal += n;
+      report(n);
+    }
   }
-  for (;;) {
-    const done = await batch<{ journal: number }>(knex, JOURNAL_BATCH_SQL, bindings);
-    if (done.journal === 0) break;
-    totals.journal += done.journal;
-    opts.onProgress?.({ ...totals });
+  for (let n = -1; n !== 0; ) {
+    n = await step(knex, (trx) => purgeJournalOf(trx, 'journal_legacy', before, limit));
+    totals.journal += n;
+    report(n);
   }
-  return { before: opts.before, dry_run: false, ...totals };
+  return { before, dry_run: false, months_dropped: [...dropped].sort(), ...totals };
 }

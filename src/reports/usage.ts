@@ -1,6 +1,7 @@
 // Usage per account in a period (accounting.md §9, cli.md `report usage`), answered from the rollups:
-//   whole UTC hours        usage_hourly (survives purge)
+//   whole UTC hours        usage_hourly (the deltas of at most a day)
 //   non-hour-aligned edges usage_deltas, through the same usage_share rule the rollups were built with
+//   deltas longer than a day  usage_deltas, their share of the whole period (they are not rolled up)
 //   open sessions          covered time from last_update up to min(now, to); no octets (none reported yet)
 //   sessions               sessions with any part in the period: login < to and coalesce(logout, now) > from.
 //                          Only sessions still kept count: after a purge the rollups keep the usage, not the sessions.
@@ -60,21 +61,22 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
       FROM usage_hourly WHERE hour >= :h_from::timestamptz AND hour < :h_to::timestamptz ${only('account_id')}
       GROUP BY account_id`);
   }
+  const shares = (a: string, b: string) => `account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
+             sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))`;
   plan.edges.forEach((e, i) => {
     bindings[`e${i}_from`] = e.from;
     bindings[`e${i}_to`] = e.to;
     const [a, b] = [`:e${i}_from::timestamptz`, `:e${i}_to::timestamptz`];
-    const shares = `account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
-             sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))`;
     parts.push(`
-      SELECT ${shares} FROM usage_deltas
+      SELECT ${shares(a, b)} FROM usage_deltas
       WHERE t1 >= ${a} AND t1 < ${b} + interval '${DELTA_SHORT}' AND t0 < ${b} AND t1 - t0 <= interval '${DELTA_SHORT}' ${only('account_id')}
       GROUP BY account_id`);
-    parts.push(`
-      SELECT ${shares} FROM usage_deltas
-      WHERE t1 - t0 > interval '${DELTA_SHORT}' AND tstzrange(t0, t1, '[]') && tstzrange(${a}, ${b}, '[)') ${only('account_id')}
-      GROUP BY account_id`);
   });
+  // Deltas longer than a day are not in the rollups (radtrack_add_usage): their part of the whole period.
+  parts.push(`
+      SELECT ${shares(':t_from::timestamptz', ':t_to::timestamptz')} FROM usage_deltas
+      WHERE t1 - t0 > interval '${DELTA_SHORT}' AND tstzrange(t0, t1, '[]') && tstzrange(:t_from::timestamptz, :t_to::timestamptz, '[)') ${only('account_id')}
+      GROUP BY account_id`);
   const [t1, t2, now] = [':t_from::timestamptz', ':t_to::timestamptz', ':t_now::timestamptz'];
   parts.push(`
       SELECT account_id, 0, sum(extract(epoch FROM least(${now}, ${t2}) - greatest(last_update, ${t1}))), 0, 0
@@ -83,17 +85,20 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
       GROUP BY account_id`);
   // sessions with any part in [t1, t2): login < t2 and coalesce(logout, now) > t1 — closed short, closed long, open.
   // The long branch states "login < t2 and logout > t1" as a '[)' range overlap: the same for rows longer than a
-  // week, and it leaves the planner no btree bait (a scan of sessions_logout_idx from t1 to the end of history).
-  parts.push(`
-      SELECT account_id, count(*), 0, 0, 0 FROM sessions
+  // week, and it leaves the planner no btree bait (a scan of the logout index from t1 to the end of history).
+  // Purged sessions count through the spans purge leaves (session_spans), so a purge changes no report.
+  for (const table of ['sessions', 'session_spans']) {
+    parts.push(`
+      SELECT account_id, count(*), 0, 0, 0 FROM ${table}
       WHERE logout > ${t1} AND logout < ${t2} + interval '${SESSION_SHORT}' AND login < ${t2}
         AND logout - login <= interval '${SESSION_SHORT}' ${only('account_id')}
       GROUP BY account_id`);
-  parts.push(`
-      SELECT account_id, count(*), 0, 0, 0 FROM sessions
+    parts.push(`
+      SELECT account_id, count(*), 0, 0, 0 FROM ${table}
       WHERE logout - login > interval '${SESSION_SHORT}' AND tstzrange(login, logout, '[]') && tstzrange(${t1}, ${t2}, '[)')
         AND tstzrange(login, logout, '[)') && tstzrange(${t1}, ${t2}, '[)') ${only('account_id')}
       GROUP BY account_id`);
+  }
   parts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM sessions
       WHERE logout IS NULL AND login < ${t2} AND ${now} > ${t1} ${only('account_id')}

@@ -1,46 +1,45 @@
 // `radtrack serve`: owns the database (hosting the embedded one if that is the target), runs the listener,
 // and on SIGINT/SIGTERM stops reading, commits and answers what it accepted, and closes. A second signal forces.
-import { describeTarget, type DatabaseTarget } from '../config/database.ts';
+import type { ServeConfig } from '../config/config.ts';
+import { describeTarget } from '../config/database.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
-import { startListener, type ListenerOptions } from './udp-listener.ts';
-
-export interface DaemonOptions extends Omit<ListenerOptions, 'knex' | 'log'> {
-  target: DatabaseTarget;
-  log: Logger;
-}
+import { startListener, type Listener } from './listener.ts';
 
 export interface Daemon {
   stop(): Promise<void>;
   readonly port: number;
+  readonly listener: Listener;
   /** Never resolves; rejects if the embedded database this daemon hosts dies. */
   readonly died: Promise<never>;
 }
 
-export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
-  const { log } = opts;
-  const db = await openDatabase(opts.target, { role: 'serve', exclusive: true, poolMax: 4 });
-  let listener;
+export async function startDaemon(config: ServeConfig, log: Logger): Promise<Daemon> {
+  // The lanes and the registry, tallies and housekeeping each need a connection at once.
+  const db = await openDatabase(config.database, { role: 'serve', exclusive: true, poolMax: 4 });
+  let listener: Listener;
   try {
-    listener = await startListener({ ...opts, knex: db.knex, log });
+    listener = await startListener({ ...config.listener, knex: db.knex, connection: db.connection, log });
   } catch (err) {
     await db.close();
     throw err;
   }
   const address = listener.address();
-  log.info(`serve: listening on udp ${address.address}:${address.port}; database: ${describeTarget(opts.target)}`);
+  log.info(`serve: listening on udp ${address.address}:${address.port}; database: ${describeTarget(config.database)}; ${config.listener.lanes} writer lanes`);
   let stopping: Promise<void> | null = null;
   return {
     port: address.port,
+    listener,
     died: db.host?.died ?? new Promise<never>(() => undefined),
     stop() {
       stopping ??= (async () => {
         await listener.stop();
         await db.close();
-        const t = listener.counters.totals;
+        const t = listener.tally.totals;
         log.info(
-          `serve: stopped (duplicates ${t.duplicate}, malformed ${t.malformed}, bad_authenticator ${t.bad_authenticator}, ` +
-            `unsupported_code ${t.unsupported_code}, unknown_nas ${t.unknown_nas})`,
+          `serve: stopped (accepted ${t.accepted}, duplicates ${t.duplicates}, malformed ${t.malformed}, ` +
+            `bad_authenticator ${t.bad_authenticator}, unsupported_code ${t.unsupported_code}, unprocessable ${t.unprocessable}, ` +
+            `unknown_nas ${t.unknown_nas})`,
         );
       })();
       return stopping;

@@ -1,7 +1,10 @@
-// The NAS clients the listener trusts, reloaded from the database every few seconds so that `radtrack nas
-// add|set|remove` takes effect in a running listener without a restart (§1).
+// The NAS clients the listener trusts. A cheap version query every few seconds tells whether `radtrack nas
+// add|set|remove` changed anything; only then are the clients read again, so a change takes effect in a
+// running listener without a restart (§1).
 import type { Knex } from 'knex';
-import type { PortPolicy } from '../accounting/session-machine.ts';
+import type { ClockLimit } from '../accounting/plausibility.ts';
+import type { PortPolicy } from '../accounting/port-policy.ts';
+import { listNasClients, nasRegistryVersion } from '../db/sql/nas.ts';
 import type { Logger } from '../log.ts';
 
 export interface NasClient {
@@ -10,31 +13,43 @@ export interface NasClient {
   name: string | null;
   portPolicy: PortPolicy;
   interimInterval: number;
+  clockLimit: ClockLimit;
   /** Non-enumerable: never serialized or printed by accident. */
   readonly secret: Buffer;
 }
 
 export interface NasRegistry {
   get(address: string): NasClient | undefined;
+  /** Reads the clients again now, whatever the version says. */
   reload(): Promise<void>;
   stop(): void;
 }
 
-/** '::ffff:192.0.2.1' (an IPv4 peer on a dual-stack socket) is 192.0.2.1. */
+/**
+ * The form addresses are compared in: '::ffff:192.0.2.1' (an IPv4 peer on a dual-stack socket) is 192.0.2.1,
+ * IPv6 is lowercase, and a zone id ('fe80::1%eth0') is dropped: inet has no zones, and a NAS is one host.
+ */
 export function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
+  const bare = address.includes('%') ? address.slice(0, address.indexOf('%')) : address;
+  return bare.startsWith('::ffff:') && bare.includes('.') ? bare.slice(7) : bare.toLowerCase();
 }
 
 export async function makeNasRegistry(knex: Knex, log: Logger, reloadMs = 2000): Promise<NasRegistry> {
   let clients = new Map<string, NasClient>();
+  let version = '';
   let failing = false;
 
-  async function reload(): Promise<void> {
-    const rows: { id: bigint; address: string; name: string | null; port_policy: PortPolicy; interim_interval: number; secret: string }[] =
-      await knex('nas').select('id', knex.raw('host(address) AS address'), 'name', 'port_policy', 'interim_interval', 'secret');
+  async function read(): Promise<void> {
     const next = new Map<string, NasClient>();
-    for (const r of rows) {
-      const client = { id: r.id, address: r.address, name: r.name, portPolicy: r.port_policy, interimInterval: r.interim_interval } as NasClient;
+    for (const r of await listNasClients(knex)) {
+      const client = {
+        id: r.id,
+        address: r.address,
+        name: r.name,
+        portPolicy: r.port_policy,
+        interimInterval: r.interim_interval,
+        clockLimit: r.max_clock_offset,
+      } as NasClient;
       Object.defineProperty(client, 'secret', { value: Buffer.from(r.secret, 'utf8'), enumerable: false });
       next.set(normalizeAddress(r.address), client);
     }
@@ -42,9 +57,16 @@ export async function makeNasRegistry(knex: Knex, log: Logger, reloadMs = 2000):
     clients = next;
   }
 
-  await reload();
+  async function poll(force: boolean): Promise<void> {
+    const now = await nasRegistryVersion(knex);
+    if (!force && now === version) return;
+    await read();
+    version = now;
+  }
+
+  await poll(true);
   const timer = setInterval(() => {
-    reload().then(
+    poll(false).then(
       () => (failing = false),
       (err: Error) => {
         // Keep serving with the last known clients while the database is away.
@@ -55,8 +77,8 @@ export async function makeNasRegistry(knex: Knex, log: Logger, reloadMs = 2000):
   }, reloadMs);
   timer.unref();
   return {
-    get: (address) => clients.get(normalizeAddress(address)),
-    reload,
+    get: (address) => clients.get(address),
+    reload: () => poll(true),
     stop: () => clearInterval(timer),
   };
 }

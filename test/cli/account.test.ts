@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { expectFailure, insertAccount, insertNas, insertSession, radtrack, radtrackEach, radtrackJson } from './helpers.ts';
+import { expectFailure, radtrack, radtrackEach, radtrackJson } from '../helpers/cli.ts';
+import { insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 describe('cli: account', () => {
   beforeEach(() => truncateAll());
 
   it('add provisions with quotas; add again provisions an auto-created account and keeps quotas not given', async () => {
     const knex = testKnex();
-    await insertAccount(knex, 'seen-first', { data_quota_bytes: 5_000_000_000n }); // as the listener creates it
+    await insertAccount(knex, 'seen-first', { dataQuotaBytes: 5_000_000_000n }); // as the listener creates it
     const alice = await radtrackJson<Record<string, unknown>>(['account', 'add', 'alice', '--time-quota', '100h', '--data-quota', '10GB']);
     expect(alice).to.include({ username: 'alice', provisioned: true, time_quota_seconds: 360_000, data_quota_bytes: 10_000_000_000, sessions: 0, created: true });
     const seen = await radtrack(['account', 'add', 'seen-first', '--time-quota', '90m']);
@@ -19,10 +20,10 @@ describe('cli: account', () => {
   it('list shows quotas and session counts in json, csv and table', async () => {
     const knex = testKnex();
     const nasId = await insertNas(knex, '192.0.2.1');
-    const bob = await insertAccount(knex, 'bob', { provisioned: true, data_quota_bytes: 2n ** 40n });
+    const bob = await insertAccount(knex, 'bob', { provisioned: true, dataQuotaBytes: 2n ** 40n });
     await insertAccount(knex, 'carol, "the admin"');
-    await insertSession(knex, { nasId, accountId: bob, acctSessionId: 'b1', login: '2026-11-01T00:00:00Z', logout: '2026-11-01T02:00:00Z' });
-    await insertSession(knex, { nasId, accountId: bob, acctSessionId: 'b2', login: '2026-11-02T00:00:00Z' });
+    await recordSession(knex, { nasId, accountId: bob, acctSessionId: 'b1', login: new Date('2026-11-01T00:00:00Z'), stop: { at: new Date('2026-11-01T02:00:00Z'), input: 0n, output: 0n } });
+    await recordSession(knex, { nasId, accountId: bob, acctSessionId: 'b2', login: new Date('2026-11-02T00:00:00Z') });
     const [json, csv, table] = await radtrackEach([
       ['account', 'list', '--format', 'json'],
       ['account', 'list', '--format', 'csv'],
@@ -44,8 +45,8 @@ describe('cli: account', () => {
     const knex = testKnex();
     const nasId = await insertNas(knex, '192.0.2.1');
     const alice = await insertAccount(knex, 'alice');
-    await insertSession(knex, { nasId, accountId: alice, acctSessionId: 'a1', login: '2026-10-01T00:00:00Z', logout: '2026-10-01T01:00:00Z' });
-    await insertSession(knex, { nasId, accountId: alice, acctSessionId: 'a2', login: '2026-11-01T00:00:00Z' });
+    await recordSession(knex, { nasId, accountId: alice, acctSessionId: 'a1', login: new Date('2026-10-01T00:00:00Z'), stop: { at: new Date('2026-10-01T01:00:00Z'), input: 0n, output: 0n } });
+    await recordSession(knex, { nasId, accountId: alice, acctSessionId: 'a2', login: new Date('2026-11-01T00:00:00Z') });
     const refused = await radtrack(['account', 'delete', 'alice']);
     expectFailure(refused, 3, /^radtrack: account "alice" has 2 sessions \(1 open\); it cannot be deleted while sessions reference it\. Run "radtrack purge --before <date>"/);
     expect(await knex('accounts').where({ username: 'alice' }).first()).to.not.equal(undefined);

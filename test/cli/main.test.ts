@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { expectFailure, radtrack, radtrackJson } from './helpers.ts';
+import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
 
 describe('cli: framework, migrate, seed', () => {
   beforeEach(() => truncateAll());

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { expectFailure, insertAccount, insertNas, insertSession, radtrack, radtrackEach, radtrackJson } from './helpers.ts';
+import { expectFailure, radtrack, radtrackEach, radtrackJson } from '../helpers/cli.ts';
+import { insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 const SECRET = 'very-secret-Sh4red';
 
@@ -30,9 +31,9 @@ describe('cli: nas', () => {
     expect(after.secret).to.equal('new-secret-2');
     expect(after.updated_at.getTime()).to.be.greaterThan(before.updated_at.getTime()); // the listener polls this
 
-    const nasId = await insertNas(knex, '2001:db8::7', { last_seen: new Date(Date.now() - 30_000), accepted: 2n ** 40n, clock_skew_seconds: -3 });
+    const nasId = await insertNas(knex, '2001:db8::7', { lastSeen: new Date(Date.now() - 30_000), columns: { accepted: 2n ** 40n, clock_skew_seconds: -3 } });
     const alice = await insertAccount(knex, 'alice');
-    await insertSession(knex, { nasId, accountId: alice, acctSessionId: 'a', login: '2026-11-20T10:00:00Z' });
+    await recordSession(knex, { nasId, accountId: alice, acctSessionId: 'a', login: new Date('2026-11-20T10:00:00Z') });
 
     const [table, json, csv] = await radtrackEach([
       ['nas', 'list'],
@@ -68,7 +69,7 @@ describe('cli: nas', () => {
   });
 
   it('a NAS silent for more than 3 interim intervals is silent', async () => {
-    await insertNas(testKnex(), '192.0.2.20', { interim_interval: 60, last_seen: new Date(Date.now() - 181_000) });
+    await insertNas(testKnex(), '192.0.2.20', { interimInterval: 60, lastSeen: new Date(Date.now() - 181_000) });
     const [nas] = await radtrackJson<{ state: string }[]>(['nas', 'list']);
     expect(nas!.state).to.equal('silent');
   });
@@ -135,7 +136,7 @@ describe('cli: nas', () => {
     const knex = testKnex();
     const nasId = await insertNas(knex, '192.0.2.10');
     const bob = await insertAccount(knex, 'bob');
-    await insertSession(knex, { nasId, accountId: bob, acctSessionId: 's1', login: '2026-11-01T00:00:00Z', logout: '2026-11-01T01:00:00Z', port: '1' });
+    await recordSession(knex, { nasId, accountId: bob, acctSessionId: 's1', login: new Date('2026-11-01T00:00:00Z'), stop: { at: new Date('2026-11-01T01:00:00Z'), input: 0n, output: 0n }, port: '1' });
     const refused = await radtrack(['nas', 'remove', '192.0.2.10']);
     expectFailure(refused, 3, /NAS 192\.0\.2\.10 has 1 session \(0 open\); it cannot be removed .* "radtrack purge --before <date>"/);
     await knex('sessions').delete();

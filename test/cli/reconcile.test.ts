@@ -1,5 +1,5 @@
 // reconcile's arguments; what it closes is tested in test/reconcile/.
-import { expectFailure, radtrack } from './helpers.ts';
+import { expectFailure, radtrack } from '../helpers/cli.ts';
 
 describe('cli: reconcile arguments', () => {
   it('--stale-after is 1 s to 366 days: more is refused (2), not passed on to overflow int4 in SQL', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { expectFailure, insertAccount, insertNas, insertSession, radtrack, radtrackJson } from './helpers.ts';
+import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
+import { insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 interface Session {
   id: number;
@@ -20,11 +21,11 @@ describe('cli: sessions', () => {
     const alice = await insertAccount(knex, 'alice');
     const bob = await insertAccount(knex, 'bob');
     // Timeline (November 2026): a1 [1st 10:00, 12:00), a2 [2nd 10:00, open), b1 [1st 11:00, 3rd 09:00), b2 [3rd 10:00, open)
-    await insertSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a1', port: 'eth0/1', login: '2026-11-01T10:00:00Z', logout: '2026-11-01T12:00:00Z',
-      cols: { session_time: 7200, input_octets: 2n ** 53n + 1n, output_octets: 5, framed_ip: '100.64.0.1', calling_station_id: 'aa:bb, "cc"', terminate_cause: 'User-Request', interim_count: 3 } });
-    await insertSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a2', port: 'eth0/1', login: '2026-11-02T10:00:00Z', cols: { framed_ip: '100.64.0.2', flags: ['missing_start', 'port_conflict'] } });
-    await insertSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b1', login: '2026-11-01T11:00:00Z', logout: '2026-11-03T09:00:00Z', cols: { framed_ip: '100.64.0.1' } });
-    await insertSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b2', login: '2026-11-03T10:00:00Z' });
+    await recordSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a1', port: 'eth0/1', login: new Date('2026-11-01T10:00:00Z'), stop: { at: new Date('2026-11-01T12:00:00Z'), input: 2n ** 53n + 1n, output: 5n },
+      framedIp: '100.64.0.1', fields: { callingStationId: 'aa:bb, "cc"', terminateCause: 'User-Request', interimCount: 3 } });
+    await recordSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a2', port: 'eth0/1', login: new Date('2026-11-02T10:00:00Z'), framedIp: '100.64.0.2', flags: ['missing_start', 'port_conflict'] });
+    await recordSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b1', login: new Date('2026-11-01T11:00:00Z'), stop: { at: new Date('2026-11-03T09:00:00Z'), input: 0n, output: 0n }, framedIp: '100.64.0.1' });
+    await recordSession(knex, { nasId: nas2, accountId: bob, acctSessionId: 'b2', login: new Date('2026-11-03T10:00:00Z') });
   });
 
   it('lists every field of a session, newest login first, with exact 64-bit counters', async () => {

@@ -1,7 +1,7 @@
 // Times on the command line (args.ts parseTime) through the real executable: a bad offset or a local time that
 // a DST change skips or repeats is a usage error (2) before the database is opened, never a shifted bound.
 import { expect } from 'chai';
-import { expectFailure, radtrack } from './helpers.ts';
+import { expectFailure, radtrack } from '../helpers/cli.ts';
 
 describe('cli: times', () => {
   it('refuses offsets outside -14:00 … +14:00 or with minutes past 59', async () => {

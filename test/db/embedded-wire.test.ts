@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKnex } from '../../src/db/knex.ts';
 import { cliDbArgs, testConnection, testKnex, testTarget, truncateAll } from '../helpers/db.ts';
-import { addNas } from '../helpers/listener.ts';
+import { insertNas } from '../helpers/fixtures.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -26,8 +26,8 @@ describe('database shared by several clients at once', function () {
   this.timeout(120_000);
   beforeEach(async () => {
     await truncateAll();
-    await addNas(testKnex(), '192.0.2.1', { name: 'one' });
-    await addNas(testKnex(), '192.0.2.2', { name: 'two' });
+    await insertNas(testKnex(), '192.0.2.1', { name: 'one' });
+    await insertNas(testKnex(), '192.0.2.2', { name: 'two' });
   });
 
   it('six CLI processes at once all succeed with the right answer', async () => {

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { accountingRequest, isValidResponse, statusServer } from '../helpers/packets.ts';
 import { testKnex } from '../helpers/db.ts';
-import { makeClient, SECRET, useTestServer } from '../helpers/listener.ts';
+import { SECRET } from '../helpers/fixtures.ts';
+import { makeClient, useTestServer } from '../helpers/listener.ts';
 import { ATTRIBUTE } from '../../src/protocol/attribute-ids.ts';
 import { md5Authenticator } from '../../src/protocol/authenticator.ts';
 import { CODE } from '../../src/protocol/decode.ts';
@@ -33,7 +34,7 @@ describe('listener: bad input is dropped, counted, and harmless', function () {
     expect(response, 'the daemon still answers').to.not.equal(null);
     expect(isValidResponse(response!, probe, SECRET)).to.equal(true);
     expect(ctx.server.client.received.map((r) => r[1]), 'only the valid probe was answered').to.deep.equal([200]);
-    await ctx.server.listener.flushCounters();
+    await ctx.server.listener.flushTally();
   }
 
   async function nasCounters() {

@@ -4,10 +4,12 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex.ts';
 import { silentLogger } from '../../src/log.ts';
-import { startListener, type Listener } from '../../src/server/udp-listener.ts';
+import { LISTENER_DEFAULTS } from '../../src/config/config.ts';
+import { startListener, type Listener } from '../../src/server/listener.ts';
 import { accountingRequest, isValidResponse } from '../helpers/packets.ts';
 import { testConnection, testKnex, testTarget, truncateAll } from '../helpers/db.ts';
-import { addNas, makeClient, SECRET, type TestClient } from '../helpers/listener.ts';
+import { insertNas, SECRET } from '../helpers/fixtures.ts';
+import { makeClient, type TestClient } from '../helpers/listener.ts';
 
 describe('listener: database outage', function () {
   this.timeout(60_000);
@@ -23,11 +25,11 @@ describe('listener: database outage', function () {
 
   beforeEach(async () => {
     await truncateAll();
-    await addNas(testKnex());
+    await insertNas(testKnex(), '127.0.0.1');
     dbName = new URL(process.env.RADTRACK_TEST_DB_URL!).pathname.slice(1);
     admin = createKnex(process.env.RADTRACK_TEST_SERVER_URL!, 1);
     own = createKnex(testConnection(), 2);
-    listener = await startListener({ knex: own, log: silentLogger, host: '127.0.0.1', port: 0 });
+    listener = await startListener({ ...LISTENER_DEFAULTS, knex: own, connection: testConnection(), log: silentLogger, host: '127.0.0.1', port: 0 });
     client = await makeClient(listener.address().port);
   });
 

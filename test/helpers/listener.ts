@@ -1,22 +1,10 @@
 // A real listener on 127.0.0.1 (random port) writing to the test database, and a real UDP client.
 import dgram from 'node:dgram';
-import type { Knex } from 'knex';
-import { silentLogger } from '../../src/log.ts';
-import { startListener, type Listener, type ListenerOptions } from '../../src/server/udp-listener.ts';
-import { testKnex, truncateAll } from './db.ts';
-
-export const SECRET = 'e2e-secret-9f2c';
-
-export async function addNas(
-  knex: Knex,
-  address = '127.0.0.1',
-  opts: { secret?: string; portPolicy?: 'autoclose' | 'flag' | 'ignore'; name?: string } = {},
-): Promise<bigint> {
-  const [row] = await knex('nas')
-    .insert({ address, secret: opts.secret ?? SECRET, port_policy: opts.portPolicy ?? 'autoclose', name: opts.name ?? null })
-    .returning('id');
-  return row.id as bigint;
-}
+import { LISTENER_DEFAULTS, type ListenerConfig } from '../../src/config/config.ts';
+import { makeStderrLogger, silentLogger } from '../../src/log.ts';
+import { startListener, type Listener } from '../../src/server/listener.ts';
+import { testConnection, testKnex, truncateAll } from './db.ts';
+import { insertNas } from './fixtures.ts';
 
 export interface TestClient {
   /** Sends and waits for the response with the same Identifier (null after `timeoutMs`). */
@@ -34,7 +22,7 @@ export async function makeClient(port: number): Promise<TestClient> {
   socket.on('message', (msg) => {
     received.push(msg);
     const i = waiters.findIndex((w) => w.id === msg[1]);
-    if (i >= 0) waiters.splice(i, 1)[0].resolve(msg);
+    if (i >= 0) waiters.splice(i, 1)[0]!.resolve(msg);
   });
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   const send = (datagram: Buffer) =>
@@ -44,7 +32,7 @@ export async function makeClient(port: number): Promise<TestClient> {
     send,
     async request(datagram, timeoutMs = 5000) {
       const response = new Promise<Buffer | null>((resolve) => {
-        const w = { id: datagram[1], resolve };
+        const w = { id: datagram[1]!, resolve };
         waiters.push(w);
         setTimeout(() => {
           const i = waiters.indexOf(w);
@@ -67,8 +55,17 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(opts: Partial<ListenerOptions> = {}): Promise<TestServer> {
-  const listener = await startListener({ knex: testKnex(), log: silentLogger, host: '127.0.0.1', port: 0, nasReloadMs: 200, ...opts });
+export async function startTestServer(opts: Partial<ListenerConfig> = {}): Promise<TestServer> {
+  const listener = await startListener({
+    ...LISTENER_DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    nasReloadMs: 200,
+    ...opts,
+    knex: testKnex(),
+    connection: testConnection(),
+    log: process.env.RADTRACK_TEST_LOG ? makeStderrLogger({ debug: true }) : silentLogger,
+  });
   const client = await makeClient(listener.address().port);
   return {
     listener,
@@ -91,11 +88,11 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
 }
 
 /** Mocha hooks: a clean database with one NAS (127.0.0.1, SECRET) and a running listener for each test. */
-export function useTestServer(opts: Partial<ListenerOptions> = {}): { server: TestServer; nasId: bigint } {
+export function useTestServer(opts: Partial<ListenerConfig> = {}): { server: TestServer; nasId: bigint } {
   const ctx = {} as { server: TestServer; nasId: bigint };
   beforeEach(async () => {
     await truncateAll();
-    ctx.nasId = await addNas(testKnex());
+    ctx.nasId = await insertNas(testKnex(), '127.0.0.1');
     ctx.server = await startTestServer(opts);
   });
   afterEach(async () => ctx.server.stop());

@@ -1,8 +1,8 @@
 // `radtrack reconcile` as cron runs it: quiet unless something changed, exit 0; json always.
 import { expect } from 'chai';
-import { radtrack, radtrackJson } from '../cli/helpers.ts';
+import { radtrack, radtrackJson } from '../helpers/cli.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { insertAccount, insertNas, recordSession } from '../reports/fixtures.test.ts';
+import { insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 describe('radtrack reconcile (CLI)', () => {
   let stale: bigint;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { reconcile, reconcileChanged, type ReconcileOptions } from '../../src/reconcile/reconcile.ts';
 import { testKnex, testTarget, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from '../reports/fixtures.test.ts';
+import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 const NOW = at('2026-11-22T12:00:00Z');
 const run = (opts: Partial<ReconcileOptions> = {}) => reconcile(testKnex(), { now: NOW, closeSilent: false, dryRun: false, ...opts });

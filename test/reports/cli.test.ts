@@ -1,8 +1,8 @@
 // `radtrack report …` through the real executable: formats, exact integers in JSON, one-line usage errors.
 import { expect } from 'chai';
-import { expectFailure, radtrack, radtrackJson } from '../cli/helpers.ts';
+import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from './fixtures.test.ts';
+import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 describe('radtrack report (CLI)', () => {
   const BIG = 2n ** 60n + 3n; // past 2^53: must print as a bare, exact integer

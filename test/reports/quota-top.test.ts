@@ -3,7 +3,7 @@ import { monthPeriod } from '../../src/reports/period.ts';
 import { quotaReport } from '../../src/reports/quota.ts';
 import { topUsage } from '../../src/reports/usage.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from './fixtures.test.ts';
+import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 describe('report top and report quota', () => {
   const october = monthPeriod('2026-10');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { conflictSessions, onlineSessions, whoHeld } from '../../src/reports/session-reports.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from './fixtures.test.ts';
+import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 // The session object of cli.md "Output".
 const SESSION_FIELDS = [

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { monthPeriod, periodHours, rangePeriod, type Period } from '../../src/reports/period.ts';
 import { usageByAccount, type UsageRecord } from '../../src/reports/usage.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from './fixtures.test.ts';
+import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 
 const FAR_FUTURE = at('2030-01-01T00:00:00Z');
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { writeUsage, type UsageDelta } from '../../src/db/sql/write-usage.ts';
+import { addUsage as writeUsage, type UsageDelta } from '../../src/db/sql/usage.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas } from './fixtures.test.ts';
+import { at, insertAccount, insertNas } from '../helpers/fixtures.ts';
 
 interface Hourly {
   hour: string;

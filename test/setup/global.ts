@@ -46,6 +46,8 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 export async function mochaGlobalTeardown(): Promise<void> {
   const { closeTestKnex } = await import('../helpers/db.ts');
+  const { closeFixtures } = await import('../helpers/fixtures.ts');
+  await closeFixtures();
   await closeTestKnex();
   if (host) await host.stop();
   if (dataDir && process.env.KEEP_TEST_DB !== '1') rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { countOf, formatTime, printObject, progress } from '../output.ts';
 
 export const purgeCommand = defineCommand({
   command: 'purge',
-  describe: 'delete closed sessions (logout < T) with their usage deltas, and journal entries (arrival < T); never open sessions; usage rollups are kept',
+  describe: 'delete closed sessions (logout < T) and journal entries (arrival < T); never open sessions; usage is kept, so usage reports do not change',
   builder: (y) =>
     y
       .option('before', { type: 'string', demandOption: true, describe: 'the cutoff (ISO 8601; a bare date is read in --tz)' })
@@ -18,11 +18,12 @@ export const purgeCommand = defineCommand({
       const summary = await purge(knex, {
         before,
         dryRun: argv.dryRun,
-        onProgress: (t) => progress(`purge: ${t.sessions} sessions, ${t.usage_deltas} usage deltas, ${t.journal} journal entries so far`, argv.format),
+        onProgress: (t) => progress(`purge: ${t.sessions} sessions, ${t.journal} journal entries so far`, argv.format),
       });
       if (argv.format !== 'table') return printObject({ ...summary }, argv.format);
-      const what = `${countOf(summary.sessions, 'closed session')} (${countOf(summary.usage_deltas, 'usage delta')}) and ${summary.journal} journal ${summary.journal === 1 ? 'entry' : 'entries'} before ${formatTime(before, argv.tz)}`;
-      process.stdout.write(`${summary.dry_run ? 'would delete' : 'deleted'} ${what}; usage rollups kept\n`);
+      const what = `${countOf(summary.sessions, 'closed session')} and ${summary.journal} journal ${summary.journal === 1 ? 'entry' : 'entries'} before ${formatTime(before, argv.tz)}`;
+      const months = summary.months_dropped.length > 0 ? ` (whole months dropped: ${summary.months_dropped.join(', ')})` : '';
+      process.stdout.write(`${summary.dry_run ? 'would delete' : 'deleted'} ${what}${months}; usage kept\n`);
     });
   },
 });

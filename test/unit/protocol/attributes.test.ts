@@ -61,6 +61,7 @@ describe('protocol/attributes', () => {
       eventTimestamp: 1_763_780_000,
       acctSessionTime: 3600,
       inputOctets: 8589934715n,
+      inputGigawords: 2,
       outputOctets: 42n,
       inputPackets: 1000n,
       outputPackets: 2000n,

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import radius from 'radius';
 import {
-  encodeAccountingResponse,
+  
   isAuthenticAccountingRequest,
   isAuthenticStatusServer,
 } from '../../../src/protocol/authenticator.ts';
+import { encodeAccountingResponse } from '../../../src/protocol/encode.ts';
 import { decodePacket, parsePacket, type RadiusPacket } from '../../../src/protocol/decode.ts';
 import { accountingRequest, isValidResponse, statusServer } from '../../helpers/packets.ts';
 

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { readAccountingAttributes, journalAttributes } from '../../../src/protocol/attributes.ts';
 import {
-  encodeAccountingResponse,
+  
   isAuthenticAccountingRequest,
   isAuthenticStatusServer,
 } from '../../../src/protocol/authenticator.ts';
+import { encodeAccountingResponse } from '../../../src/protocol/encode.ts';
 import { decodePacket } from '../../../src/protocol/decode.ts';
 import { accountingRequest, statusServer } from '../../helpers/packets.ts';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import radius from 'radius';
-import { encodeAccountingResponse } from '../../../src/protocol/authenticator.ts';
+import { encodeAccountingResponse } from '../../../src/protocol/encode.ts';
 import { decodePacket, type RadiusPacket } from '../../../src/protocol/decode.ts';
 import { accountingRequest, statusServer, type AcctRequestSpec } from '../../helpers/packets.ts';
 

@@ -1,8 +1,7 @@
-// Running the real bin/radtrack against the test database, and rows inserted directly for it to find.
+// Running the real bin/radtrack against the test database.
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import type { Knex } from 'knex';
-import { cliDbArgs } from '../helpers/db.ts';
+import { cliDbArgs } from './db.ts';
 
 export interface CliResult {
   code: number;
@@ -53,47 +52,4 @@ export function expectFailure(r: CliResult, code: number, line?: RegExp): void {
   expect(r.stderr.trimEnd().split('\n'), 'one line on stderr').to.have.length(1);
   expect(r.stderr).to.match(/^radtrack: /);
   if (line) expect(r.stderr).to.match(line);
-}
-
-export async function insertNas(knex: Knex, address: string, cols: Record<string, unknown> = {}): Promise<bigint> {
-  const [row] = await knex('nas').insert({ address, secret: 'fixture-secret', ...cols }).returning('id');
-  return row.id as bigint;
-}
-
-export async function insertAccount(knex: Knex, username: string, cols: Record<string, unknown> = {}): Promise<bigint> {
-  const [row] = await knex('accounts').insert({ username, ...cols }).returning('id');
-  return row.id as bigint;
-}
-
-export interface SessionFixture {
-  nasId: bigint;
-  accountId: bigint;
-  acctSessionId: string;
-  login: string;
-  logout?: string;
-  port?: string;
-  cols?: Record<string, unknown>;
-}
-
-/** A session row as the listener would leave it (closed ones by a Stop). */
-export async function insertSession(knex: Knex, s: SessionFixture): Promise<bigint> {
-  let portId: bigint | null = null;
-  if (s.port !== undefined) {
-    const [port] = await knex('ports').insert({ nas_id: s.nasId, port_key: s.port }).onConflict(['nas_id', 'port_key']).merge().returning('id');
-    portId = port.id as bigint;
-  }
-  const [row] = await knex('sessions')
-    .insert({
-      nas_id: s.nasId,
-      port_id: portId,
-      account_id: s.accountId,
-      acct_session_id: s.acctSessionId,
-      login: s.login,
-      logout: s.logout ?? null,
-      last_update: s.logout ?? s.login,
-      close_reason: s.logout ? 'stop' : null,
-      ...s.cols,
-    })
-    .returning('id');
-  return row.id as bigint;
 }

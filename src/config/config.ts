@@ -1,0 +1,66 @@
+// The configuration of `radtrack serve`: flags, then environment, then defaults, read once, validated, frozen,
+// and handed down. Nothing below src/cli reads process.env or argv for these.
+import { resolveDatabaseTarget, type DatabaseTarget } from './database.ts';
+
+export interface ListenerConfig {
+  host: string;
+  port: number;
+  /** Batches in flight at once, each on its own database connection (src/ingest/lanes.ts). */
+  lanes: number;
+  /** Most packets committed in one transaction. */
+  batchMaxSize: number;
+  /** Packets taken and not yet committed, over all lanes: past it the NAS must retransmit. */
+  maxPending: number;
+  nasReloadMs: number;
+  tallyFlushMs: number;
+}
+
+export interface ServeConfig {
+  database: DatabaseTarget;
+  listener: ListenerConfig;
+}
+
+export const LISTENER_DEFAULTS: Readonly<ListenerConfig> = Object.freeze({
+  host: '0.0.0.0',
+  port: 1813, // RFC 2866 §2 (IANA radius-acct)
+  lanes: 2, // measured: bench/README.md "Lanes"
+  batchMaxSize: 500,
+  maxPending: 20_000,
+  nasReloadMs: 2000,
+  tallyFlushMs: 1000,
+});
+
+export class ConfigError extends Error {}
+
+export interface ServeFlags {
+  db?: string;
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  writers?: number;
+  batchSize?: number;
+}
+
+function integer(value: unknown, name: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: "${String(value)}" is not a whole number in ${min}-${max}`);
+  return n;
+}
+
+/** Flags win over the environment (RADTRACK_HOST, RADTRACK_PORT, RADTRACK_WRITERS), which wins over defaults. */
+export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const d = LISTENER_DEFAULTS;
+  const host = (flags.host ?? env.RADTRACK_HOST ?? d.host).trim();
+  if (host === '') throw new ConfigError('--host / RADTRACK_HOST: empty; give an address such as 0.0.0.0 or ::');
+  const listener: ListenerConfig = {
+    ...d,
+    host,
+    port: integer(flags.port ?? env.RADTRACK_PORT ?? d.port, '--port / RADTRACK_PORT', 0, 65535),
+    lanes: integer(flags.writers ?? env.RADTRACK_WRITERS ?? d.lanes, '--writers / RADTRACK_WRITERS', 1, 16),
+    batchMaxSize: integer(flags.batchSize ?? d.batchMaxSize, '--batch-size', 1, 5000),
+  };
+  return Object.freeze({
+    database: resolveDatabaseTarget({ db: flags.db, dataDir: flags.dataDir }, env),
+    listener: Object.freeze(listener),
+  });
+}

@@ -1,0 +1,227 @@
+// The ingest batch's statements, on one dedicated connection per lane (src/ingest/commit-batch.ts). They go
+// through node-postgres directly, with binary array parameters: a batch is four round trips whatever its size.
+// Not as named prepared statements: the embedded database is one backend session shared by every client, where
+// a second connection's PREPARE of the same name fails; the planning that matters is inside the server-side
+// functions, whose plans every session keeps anyway. The server side is in migration
+// 20261202000000_partitioned_ingest (radtrack_lock_and_load, radtrack_write_batch, radtrack_ensure_partitions).
+import pg from 'pg';
+import '../int8.ts';
+import type { SessionState } from '../../accounting/session.ts';
+import { encodeArray, encodeCompositeArray, type ColumnValue, type CompositeType } from '../binary.ts';
+import type { PgConnection } from '../knex.ts';
+import { sessionFromRow, type DbSession } from '../rows.ts';
+
+export interface JournalRow {
+  arrival: Date;
+  nasId: bigint;
+  sessionId: bigint | null;
+  action: string;
+  raw: Buffer;
+}
+
+export interface UsageRow {
+  accountId: bigint;
+  sessionId: bigint;
+  t0: Date;
+  t1: Date;
+  seconds: number;
+  inputOctets: bigint;
+  outputOctets: bigint;
+}
+
+/** Everything one batch changed, sorted by what has to happen to each session row. */
+export interface BatchWrite {
+  /** Open sessions that closed: they leave sessions_open. */
+  openLeaving: bigint[];
+  /** Closed sessions changed again (a late packet): they leave their month, identified by their old logout. */
+  closedLeaving: { id: bigint; logout: Date }[];
+  /** Open sessions that stay open, changed in place. */
+  updated: SessionState[];
+  /** New sessions, and the leaving ones in their new state. */
+  inserted: SessionState[];
+  journal: JournalRow[];
+  usage: UsageRow[];
+}
+
+interface Types {
+  session: CompositeType;
+  sessionRef: CompositeType;
+  packet: CompositeType;
+  usage: CompositeType;
+}
+
+const SESSION_COLUMNS = [
+  'int8', 'int8', 'int8', 'int8', 'text', 'timestamptz', 'timestamptz', 'timestamptz', 'int8', 'int8', 'int8', 'int8',
+  'int8', 'inet', 'text', 'text', 'text', 'text', 'bool', 'textArray', 'int4', 'bool',
+] as const;
+
+function sessionValues(s: SessionState): ColumnValue[] {
+  return [
+    s.id, s.nasId, s.portId, s.accountId, s.acctSessionId, s.login, s.logout, s.lastUpdate, s.sessionTime, s.inputOctets,
+    s.outputOctets, s.inputPackets, s.outputPackets, s.framedIp, s.callingStationId, s.calledStationId, s.terminateCause,
+    s.closeReason, s.logoutEstimated, s.flags, s.interimCount, s.exclusivePort,
+  ];
+}
+
+/** One lane's connection to the database, with the composite type OIDs of this database. */
+export class IngestConnection {
+  private broken = false;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly types: Types,
+  ) {
+    const lost = () => (this.broken = true);
+    client.on('error', lost);
+    client.on('end', lost);
+  }
+
+  /** False once the connection failed or ended: open a new one. */
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  static async open(connection: PgConnection): Promise<IngestConnection> {
+    const client = new pg.Client(typeof connection === 'string' ? { connectionString: connection } : connection);
+    // A broken connection is reported by the query that uses it; without a listener the 'error' event would
+    // crash the process.
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ session: number; ref: number; packet: number; usage: number }>(
+        `SELECT 'radtrack_session'::regtype::oid::int AS session, 'radtrack_session_ref'::regtype::oid::int AS ref,
+                'radtrack_packet'::regtype::oid::int AS packet, 'radtrack_usage'::regtype::oid::int AS usage`,
+      );
+      const oids = rows[0]!;
+      return new IngestConnection(client, {
+        session: { oid: oids.session, columns: SESSION_COLUMNS },
+        sessionRef: { oid: oids.ref, columns: ['int8', 'timestamptz'] },
+        packet: { oid: oids.packet, columns: ['timestamptz', 'int8', 'int8', 'text', 'bytea'] },
+        usage: { oid: oids.usage, columns: ['int8', 'int8', 'timestamptz', 'timestamptz', 'float8', 'int8', 'int8'] },
+      });
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+
+  begin(): Promise<unknown> {
+    return this.client.query('BEGIN');
+  }
+
+  commit(): Promise<unknown> {
+    return this.client.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.client.query('ROLLBACK');
+  }
+
+  /** Accounts by username; unknown ones are created, not provisioned (§7: accounting data is never dropped). */
+  async ensureAccounts(usernames: string[]): Promise<Map<string, bigint>> {
+    const { rows } = await this.client.query<{ id: bigint; username: string }>({
+      text: `WITH input AS (SELECT DISTINCT unnest($1::text[]) AS username),
+                  created AS (INSERT INTO accounts (username) SELECT username FROM input
+                              ON CONFLICT (username) DO NOTHING RETURNING id, username)
+             SELECT id, username FROM created
+             UNION ALL SELECT a.id, a.username FROM accounts a JOIN input USING (username)`,
+      values: [encodeArray('text', usernames)],
+    });
+    return new Map(rows.map((r) => [r.username, r.id]));
+  }
+
+  /** Ports by NAS and key (NAS-Port-Id, else NAS-Port), created on first sight (§4). */
+  async ensurePorts(ports: { nasId: bigint; portKey: string }[]): Promise<{ nasId: bigint; portKey: string; id: bigint }[]> {
+    const { rows } = await this.client.query<{ id: bigint; nas_id: bigint; port_key: string }>({
+      text: `WITH input AS (SELECT DISTINCT * FROM unnest($1::int8[], $2::text[]) AS i(nas_id, port_key)),
+                  created AS (INSERT INTO ports (nas_id, port_key) SELECT nas_id, port_key FROM input
+                              ON CONFLICT (nas_id, port_key) DO NOTHING RETURNING id, nas_id, port_key)
+             SELECT id, nas_id, port_key FROM created
+             UNION ALL SELECT p.id, p.nas_id, p.port_key FROM ports p JOIN input USING (nas_id, port_key)`,
+      values: [encodeArray('int8', ports.map((p) => p.nasId)), encodeArray('text', ports.map((p) => p.portKey))],
+    });
+    return rows.map((r) => ({ nasId: r.nas_id, portKey: r.port_key, id: r.id }));
+  }
+
+  /** Session ids, taken ahead in blocks (a sequence is outside transactions; gaps are harmless). */
+  async allocateSessionIds(count: number): Promise<bigint[]> {
+    const { rows } = await this.client.query<{ id: bigint }>({
+      text: `SELECT nextval('sessions_id_seq') AS id FROM generate_series(1, $1::int)`,
+      values: [count],
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** Takes the batch's ingest locks (sorted) and reads the sessions it can touch (see the migration). */
+  async lockAndLoad(
+    lockKeys: bigint[],
+    identities: { nasId: bigint; acctSessionId: string }[],
+    portIds: bigint[],
+    closedSince: Date,
+    closedUntil: Date,
+  ): Promise<SessionState[]> {
+    const { rows } = await this.client.query<DbSession>({
+      text: 'SELECT * FROM radtrack_lock_and_load($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz, $6::timestamptz)',
+      values: [
+        encodeArray('int8', lockKeys),
+        encodeArray('int8', identities.map((i) => i.nasId)),
+        encodeArray('text', identities.map((i) => i.acctSessionId)),
+        encodeArray('int8', portIds),
+        closedSince,
+        closedUntil,
+      ],
+    });
+    return rows.map(sessionFromRow);
+  }
+
+  /** Open sessions of a NAS that began at or before `at`, by id after `afterId` (keyset pages). */
+  async openSessionsOfNas(nasId: bigint, at: Date, afterId: bigint, limit: number): Promise<SessionState[]> {
+    const { rows } = await this.client.query<DbSession>({
+      text: `SELECT * FROM sessions_open WHERE nas_id = $1 AND login <= $2 AND id > $3 ORDER BY id LIMIT $4`,
+      values: [String(nasId), at, String(afterId), limit],
+    });
+    return rows.map(sessionFromRow);
+  }
+
+  /** The NAS's last recorded restart, and records a later one (never moves backwards). */
+  async lastRestart(nasId: bigint): Promise<Date | null> {
+    const { rows } = await this.client.query<{ last_restart: Date | null }>({
+      text: 'SELECT last_restart FROM nas WHERE id = $1',
+      values: [String(nasId)],
+    });
+    return rows[0]?.last_restart ?? null;
+  }
+
+  async recordRestart(nasId: bigint, at: Date): Promise<void> {
+    await this.client.query({
+      text: 'UPDATE nas SET last_restart = GREATEST(last_restart, $2) WHERE id = $1',
+      values: [String(nasId), at],
+    });
+  }
+
+  async write(w: BatchWrite): Promise<void> {
+    const t = this.types;
+    await this.client.query({
+      text: `SELECT radtrack_write_batch($1::int8[], $2::radtrack_session_ref[], $3::radtrack_session[], $4::radtrack_session[],
+                                         $5::radtrack_packet[], $6::radtrack_usage[])`,
+      values: [
+        encodeArray('int8', w.openLeaving),
+        encodeCompositeArray(t.sessionRef, w.closedLeaving.map((r) => [r.id, r.logout])),
+        encodeCompositeArray(t.session, w.updated.map(sessionValues)),
+        encodeCompositeArray(t.session, w.inserted.map(sessionValues)),
+        encodeCompositeArray(t.packet, w.journal.map((j) => [j.arrival, j.nasId, j.sessionId, j.action, j.raw])),
+        encodeCompositeArray(t.usage, w.usage.map((u) => [u.accountId, u.sessionId, u.t0, u.t1, u.seconds, u.inputOctets, u.outputOctets])),
+      ],
+    });
+  }
+
+  /** Monthly partitions covering [from, to]; in its own transaction (DDL takes locks ingest should not hold). */
+  async ensurePartitions(from: Date, to: Date): Promise<number> {
+    const { rows } = await this.client.query<{ made: number }>('SELECT radtrack_ensure_partitions($1, $2) AS made', [from, to]);
+    return rows[0]!.made;
+  }
+}

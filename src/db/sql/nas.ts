@@ -1,0 +1,84 @@
+// The nas table family: the registry the listener reads, and the tallies it writes back every second.
+import type { Knex } from 'knex';
+import type { PortPolicy } from '../../accounting/port-policy.ts';
+import type { TallySnapshot } from '../../ingest/tally.ts';
+
+type Db = Knex | Knex.Transaction;
+
+export interface DbNasClient {
+  id: bigint;
+  address: string;
+  name: string | null;
+  port_policy: PortPolicy;
+  interim_interval: number;
+  max_clock_offset: number | null;
+  secret: string;
+}
+
+export async function listNasClients(db: Db): Promise<DbNasClient[]> {
+  const { rows } = await db.raw<{ rows: DbNasClient[] }>(
+    'SELECT id, host(address) AS address, name, port_policy, interim_interval, max_clock_offset, secret FROM nas',
+  );
+  return rows;
+}
+
+/** Changes whenever a NAS is added, changed (every change bumps updated_at) or removed. */
+export async function nasRegistryVersion(db: Db): Promise<string> {
+  const { rows } = await db.raw<{ rows: { version: string }[] }>(
+    `SELECT count(*)::text || '/' || coalesce(max(updated_at)::text, '') AS version FROM nas`,
+  );
+  return rows[0]!.version;
+}
+
+/** Most unknown sources kept: a flood of spoofed addresses must not grow the table without end. */
+export const MAX_UNKNOWN_SOURCES = 10_000;
+
+/** Adds one flush of counters and heartbeats to the NAS rows; last_seen never moves backwards (§5). */
+export async function addNasTallies(db: Db, tallies: TallySnapshot['nas']): Promise<void> {
+  if (tallies.length === 0) return;
+  const records = tallies.map((t) => ({
+    nas_id: String(t.nasId),
+    accepted: t.accepted,
+    duplicates: t.duplicates,
+    malformed: t.discards.malformed,
+    bad_authenticator: t.discards.bad_authenticator,
+    unsupported_code: t.discards.unsupported_code,
+    unprocessable: t.discards.unprocessable,
+    last_seen: t.lastSeen?.toISOString() ?? null,
+    clock_skew_seconds: t.clockSkewSeconds,
+  }));
+  await db.raw(
+    `UPDATE nas n SET accepted = n.accepted + r.accepted,
+            duplicates = n.duplicates + r.duplicates,
+            discard_malformed = n.discard_malformed + r.malformed,
+            discard_bad_authenticator = n.discard_bad_authenticator + r.bad_authenticator,
+            discard_unsupported_code = n.discard_unsupported_code + r.unsupported_code,
+            discard_unprocessable = n.discard_unprocessable + r.unprocessable,
+            last_seen = GREATEST(n.last_seen, r.last_seen),
+            clock_skew_seconds = COALESCE(r.clock_skew_seconds, n.clock_skew_seconds)
+     FROM json_to_recordset(?::json) AS r(nas_id bigint, accepted bigint, duplicates bigint, malformed bigint,
+          bad_authenticator bigint, unsupported_code bigint, unprocessable bigint, last_seen timestamptz,
+          clock_skew_seconds bigint)
+     WHERE n.id = r.nas_id`,
+    [JSON.stringify(records)],
+  );
+}
+
+/** §1: sources that are not registered NASes, so an operator can see them; capped, the oldest go first. */
+export async function addUnknownSources(db: Db, sources: TallySnapshot['unknown']): Promise<void> {
+  if (sources.length === 0) return;
+  await db.raw(
+    `WITH added AS (
+       INSERT INTO unknown_sources (address, first_seen, last_seen, count)
+       SELECT address, first_seen, last_seen, count
+       FROM json_to_recordset(?::json) AS r(address inet, first_seen timestamptz, last_seen timestamptz, count bigint)
+       ON CONFLICT (address) DO UPDATE SET
+         first_seen = LEAST(unknown_sources.first_seen, EXCLUDED.first_seen),
+         last_seen = GREATEST(unknown_sources.last_seen, EXCLUDED.last_seen),
+         count = unknown_sources.count + EXCLUDED.count
+       RETURNING 1)
+     DELETE FROM unknown_sources WHERE address IN (
+       SELECT address FROM unknown_sources ORDER BY last_seen DESC OFFSET ?)`,
+    [JSON.stringify(sources.map((s) => ({ address: s.address, first_seen: s.firstSeen, last_seen: s.lastSeen, count: s.count }))), MAX_UNKNOWN_SOURCES],
+  );
+}

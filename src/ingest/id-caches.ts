@@ -1,0 +1,77 @@
+// Ids the batch transaction needs before it can place a packet: accounts by username, ports by NAS and key,
+// and ids for new sessions. Shared by the lanes of a listener, so most batches need no lookup at all.
+import type { IngestConnection } from '../db/sql/ingest.ts';
+
+/** A map that forgets everything past `max` entries: cheap to refill, and memory stays bounded. */
+class BoundedMap<V> {
+  private map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.map.size >= this.max) this.map = new Map();
+    this.map.set(key, value);
+  }
+  clear(): void {
+    this.map = new Map();
+  }
+}
+
+const portKeyOf = (nasId: bigint, portKey: string) => `${nasId}|${portKey}`;
+
+export class IdCaches {
+  private readonly accounts: BoundedMap<bigint>;
+  private readonly ports: BoundedMap<bigint>;
+  private sessionIds: bigint[] = [];
+
+  constructor(opts: { maxEntries?: number; sessionIdBlock?: number } = {}) {
+    this.accounts = new BoundedMap(opts.maxEntries ?? 200_000);
+    this.ports = new BoundedMap(opts.maxEntries ?? 200_000);
+    this.sessionIdBlock = opts.sessionIdBlock ?? 1000;
+  }
+
+  private readonly sessionIdBlock: number;
+
+  /** Resolves (creating where needed) every username and port; afterwards accountId/portId answer from memory. */
+  // A row another lane inserted in the same instant is not in this statement's snapshot (its INSERT waits,
+  // then does nothing, and its SELECT cannot see the row yet): asking once more finds it.
+  async resolve(conn: IngestConnection, usernames: Iterable<string>, ports: Iterable<{ nasId: bigint; portKey: string }>): Promise<void> {
+    let missingUsers = [...new Set(usernames)].filter((u) => this.accounts.get(u) === undefined);
+    for (let attempt = 0; missingUsers.length > 0 && attempt < 3; attempt++) {
+      for (const [username, id] of await conn.ensureAccounts(missingUsers)) this.accounts.set(username, id);
+      missingUsers = missingUsers.filter((u) => this.accounts.get(u) === undefined);
+    }
+    let missingPorts = [...new Map([...ports].map((p) => [portKeyOf(p.nasId, p.portKey), p])).values()]
+      .filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
+    for (let attempt = 0; missingPorts.length > 0 && attempt < 3; attempt++) {
+      for (const p of await conn.ensurePorts(missingPorts)) this.ports.set(portKeyOf(p.nasId, p.portKey), p.id);
+      missingPorts = missingPorts.filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
+    }
+  }
+
+  accountId(username: string): bigint {
+    const id = this.accounts.get(username);
+    if (id === undefined) throw new Error(`ingest: account "${username}" was not resolved`);
+    return id;
+  }
+
+  portId(nasId: bigint, portKey: string | null): bigint | null {
+    if (portKey === null) return null;
+    const id = this.ports.get(portKeyOf(nasId, portKey));
+    if (id === undefined) throw new Error(`ingest: port ${portKey} of NAS ${nasId} was not resolved`);
+    return id;
+  }
+
+  /** An account was deleted under us (its sessions' foreign key said so): ask the database again. */
+  forgetAccounts(): void {
+    this.accounts.clear();
+  }
+
+  async takeSessionIds(conn: IngestConnection, count: number): Promise<bigint[]> {
+    while (this.sessionIds.length < count) {
+      this.sessionIds.push(...(await conn.allocateSessionIds(Math.max(count - this.sessionIds.length, this.sessionIdBlock))));
+    }
+    return this.sessionIds.splice(0, count);
+  }
+}
