@@ -62,7 +62,7 @@ export async function startEmbeddedHost(dataDir: string, role: string): Promise<
   worker.removeAllListeners('error');
   let stopping: Promise<void> | null = null;
   // The lock stays while this process lives, even if the worker dies: releasing it would let another
-  // process open the same files. A lock whose process is gone is treated as absent (readLock checks the pid).
+  // process open the same files. The kernel releases it when this process ends.
   const died = new Promise<never>((_, reject) => {
     worker.on('error', (err) => reject(new Error(`embedded: the database worker failed: ${err.message}`)));
     worker.on('exit', (code) => {
