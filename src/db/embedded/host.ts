@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { acquireLock, type LockInfo } from './lock.ts';
+import { makeOwnerOnlyDir } from './owner-only.ts';
 
 export interface EmbeddedHost {
   socketDir: string;
@@ -41,9 +42,10 @@ function spawnWorker(data: unknown): Worker {
 /** Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket. */
 export async function startEmbeddedHost(dataDir: string, role: string): Promise<EmbeddedHost> {
   const socketDir = join(dataDir, 'run');
+  makeOwnerOnlyDir(dataDir); // before the lock file is created in it; the worker repairs what is inside
   const lock = acquireLock(dataDir, { pid: process.pid, socketDir, role });
   if (!lock.ok) throw new EmbeddedLockedError(dataDir, lock.holder);
-  const worker = spawnWorker({ pgDataDir: join(dataDir, 'pgdata'), socketDir });
+  const worker = spawnWorker({ dataDir, pgDataDir: join(dataDir, 'pgdata'), socketDir });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once('error', reject);
