@@ -7,10 +7,28 @@
 // the backend inside a transaction, only that client's cycles run until it commits or rolls back.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
+import { ByteQueue } from './byte-queue.ts';
 
 const SSL_REQUEST_CODE = 80877103;
+const GSSENC_REQUEST_CODE = 80877104;
 const CANCEL_REQUEST_CODE = 80877102;
 const PROTOCOL_3 = 196608;
+
+/** A startup packet's Length, as PostgreSQL checks it: the Length and code words, at most 10,000 bytes. */
+const MIN_STARTUP_LENGTH = 8;
+const MAX_STARTUP_LENGTH = 10_000;
+/** A message's Length counts itself (4 bytes) but not the type byte. */
+const MIN_MESSAGE_LENGTH = 4;
+/**
+ * PostgreSQL accepts messages up to 1 GB, but here a message is held in this worker, then copied into
+ * PGlite's 32-bit WASM heap, which every client shares: one client must not be able to exhaust it. Our
+ * largest statements (a batch of 500 accounting rows as one JSON parameter) are well under 1 MB.
+ */
+const MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+/** A cycle is buffered whole until its Sync before it runs, so its messages together are capped too. */
+const MAX_CYCLE_BYTES = 2 * MAX_MESSAGE_LENGTH;
+/** Cycles queued by a client whose turn has not come: past this, stop reading its socket until they ran. */
+const MAX_QUEUED_BYTES = MAX_MESSAGE_LENGTH;
 
 /**
  * Messages after which the backend answers: the end of a cycle. CopyDone/CopyFail end the data a client
@@ -47,20 +65,28 @@ function pgMessage(type: string, body: Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** ErrorResponse (SQLSTATE 0A000 feature_not_supported) and ReadyForQuery, as the backend would send. */
-function refusal(message: string, status: 'I' | 'T'): Buffer {
-  const fields = [['S', 'ERROR'], ['V', 'ERROR'], ['C', '0A000'], ['M', message]]
+function errorResponse(severity: 'ERROR' | 'FATAL', sqlstate: string, message: string): Buffer {
+  const fields = [['S', severity], ['V', severity], ['C', sqlstate], ['M', message]]
     .map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'));
-  return Buffer.concat([pgMessage('E', Buffer.concat([...fields, Buffer.from([0])])), pgMessage('Z', Buffer.from(status, 'latin1'))]);
+  return pgMessage('E', Buffer.concat([...fields, Buffer.from([0])]));
 }
 
-type Work = { kind: 'cycle'; messages: Buffer[] } | { kind: 'rollback' };
+/** ErrorResponse (SQLSTATE 0A000 feature_not_supported) and ReadyForQuery, as the backend would send. */
+function refusal(message: string, status: 'I' | 'T'): Buffer {
+  return Buffer.concat([errorResponse('ERROR', '0A000', message), pgMessage('Z', Buffer.from(status, 'latin1'))]);
+}
+
+type Work = { kind: 'cycle'; messages: Buffer[]; bytes: number } | { kind: 'rollback' };
 
 class Client {
-  buffer: Buffer = Buffer.alloc(0);
+  readonly input = new ByteQueue();
   started = false;
   partial: Buffer[] = [];
+  partialBytes = 0;
   work: Work[] = [];
+  /** Bytes of the cycles in `work`; reading stops (the socket is paused) while it exceeds MAX_QUEUED_BYTES. */
+  queuedBytes = 0;
+  paused = false;
   closed = false;
   /** The last bytes the backend sent this client, to see whether it ended on ReadyForQuery idle. */
   tail: Buffer = Buffer.alloc(0);
@@ -112,48 +138,73 @@ export class WireServer {
     this.clients.add(client);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      client.buffer = client.buffer.length ? Buffer.concat([client.buffer, chunk]) : chunk;
+      if (client.closed) return;
+      client.input.push(chunk);
       this.read(client);
     });
-    const close = () => {
-      if (client.closed) return;
-      client.closed = true;
-      this.clients.delete(client);
-      client.work = this.owner === client ? [{ kind: 'rollback' }] : [];
-      if (this.owner === client) this.schedule(client);
-    };
-    socket.on('close', close);
-    socket.on('error', close);
+    socket.on('close', () => this.drop(client));
+    socket.on('error', () => this.drop(client));
   }
 
-  /** Splits the client's bytes into messages and the messages into cycles. */
+  /** Forgets a client that is gone; if its transaction holds the backend, it is rolled back. */
+  private drop(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.clients.delete(client);
+    client.work = this.owner === client ? [{ kind: 'rollback' }] : [];
+    if (this.owner === client) this.schedule(client);
+  }
+
+  /** Ends one client that broke the protocol or a limit, as PostgreSQL would (FATAL); the others go on. */
+  private reject(client: Client, sqlstate: string, message: string): void {
+    const { socket } = client;
+    this.drop(client);
+    socket.end(errorResponse('FATAL', sqlstate, `embedded: ${message}`), () => socket.destroy());
+  }
+
+  private enqueue(client: Client, messages: Buffer[], bytes: number): void {
+    client.work.push({ kind: 'cycle', messages, bytes });
+    client.queuedBytes += bytes;
+    this.schedule(client);
+  }
+
+  /**
+   * Splits the client's bytes into messages and the messages into cycles. Every Length is checked before
+   * anything waits for or allocates it: a wrong one ends this client only.
+   */
   private read(client: Client): void {
-    for (;;) {
-      const buf = client.buffer;
+    const input = client.input;
+    while (!client.closed && client.queuedBytes <= MAX_QUEUED_BYTES) {
       if (!client.started) {
-        if (buf.length < 8) return;
-        const length = buf.readInt32BE(0);
-        if (buf.length < length) return;
-        const code = buf.readInt32BE(4);
-        client.buffer = buf.subarray(length);
-        if (code === SSL_REQUEST_CODE) {
+        if (input.length < 4) return;
+        const length = input.int32At(0);
+        if (length < MIN_STARTUP_LENGTH || length > MAX_STARTUP_LENGTH) {
+          return this.reject(client, '08P01', `invalid length of startup packet: ${length}`);
+        }
+        if (input.length < length) return;
+        const packet = input.take(length);
+        const code = packet.readInt32BE(4);
+        if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) {
           client.socket.write('N');
           continue;
         }
-        if (code === CANCEL_REQUEST_CODE || code !== PROTOCOL_3) {
+        if (code === CANCEL_REQUEST_CODE) {
           client.socket.destroy(); // no query cancellation on a single embedded backend
           return;
         }
+        if (code !== PROTOCOL_3) return this.reject(client, '0A000', `unsupported frontend protocol ${code >>> 16}.${code & 0xffff}`);
         client.started = true;
-        client.work.push({ kind: 'cycle', messages: [Buffer.from(buf.subarray(0, length))] });
-        this.schedule(client);
+        this.enqueue(client, [packet], length);
         continue;
       }
-      if (buf.length < 5) return;
-      const length = 1 + buf.readInt32BE(1);
-      if (buf.length < length) return;
-      const message = Buffer.from(buf.subarray(0, length));
-      client.buffer = buf.subarray(length);
+      if (input.length < 5) return;
+      const length = input.int32At(1);
+      if (length < MIN_MESSAGE_LENGTH) return this.reject(client, '08P01', `invalid message length: ${length}`);
+      if (length > MAX_MESSAGE_LENGTH) {
+        return this.reject(client, '08P01', `message of ${length} bytes is over the limit of ${MAX_MESSAGE_LENGTH}`);
+      }
+      if (input.length < 1 + length) return;
+      const message = input.take(1 + length);
       if (message[0] === TERMINATE) {
         client.socket.end();
         return;
@@ -163,11 +214,29 @@ export class WireServer {
         return;
       }
       client.partial.push(message);
+      client.partialBytes += message.length;
       if (CYCLE_END.has(message[0])) {
-        client.work.push({ kind: 'cycle', messages: client.partial });
+        this.enqueue(client, client.partial, client.partialBytes);
         client.partial = [];
-        this.schedule(client);
+        client.partialBytes = 0;
+      } else if (client.partialBytes > MAX_CYCLE_BYTES) {
+        return this.reject(client, '54000', `more than ${MAX_CYCLE_BYTES} bytes of messages without a Sync`);
       }
+    }
+    if (!client.closed && !client.paused) {
+      client.paused = true;
+      client.socket.pause();
+    }
+  }
+
+  /** A cycle of `client` ran: if its socket was paused for the queue, read on. */
+  private ran(client: Client, work: Work): void {
+    if (work.kind !== 'cycle') return;
+    client.queuedBytes -= work.bytes;
+    if (client.paused && !client.closed && client.queuedBytes <= MAX_QUEUED_BYTES) {
+      client.paused = false;
+      client.socket.resume();
+      this.read(client);
     }
   }
 
@@ -221,7 +290,9 @@ export class WireServer {
               onRawData: (data) => {
                 // A view into PGlite's memory, reused by the next chunk: copy it before the socket queues it.
                 const chunk = Buffer.from(data);
-                c.tail = Buffer.concat([c.tail, chunk]).subarray(-READY_IDLE.length);
+                c.tail = chunk.length >= READY_IDLE.length
+                  ? Buffer.from(chunk.subarray(-READY_IDLE.length))
+                  : Buffer.concat([c.tail, chunk]).subarray(-READY_IDLE.length);
                 if (!c.closed) c.socket.write(chunk);
               },
             });
@@ -231,6 +302,7 @@ export class WireServer {
         const idle = work.kind === 'rollback' || (client.tail.equals(READY_IDLE) && !this.db.isInTransaction());
         this.setOwner(!client.closed && !idle ? client : null);
         if (client.work.length > 0 && this.owner !== client) this.ready.push(client);
+        this.ran(client, work);
       }
     } finally {
       this.pumping = false;
