@@ -11,10 +11,10 @@ function ownerOnlyMode(isDir: boolean): number {
   return isDir ? DIR_MODE : FILE_MODE;
 }
 
-/** Creates `dir` (and missing parents) if needed and makes it 0700. */
+/** Creates `dir` (and missing parents) if needed and makes it 0700 (chmod only if it is not). */
 export function makeOwnerOnlyDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  chmodSync(dir, DIR_MODE);
+  if ((lstatSync(dir).mode & 0o7777) !== DIR_MODE) chmodSync(dir, DIR_MODE);
 }
 
 /**
