@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import { startEmbeddedHost, type EmbeddedHost } from '../../src/db/embedded/host.ts';
 import { createKnex, embeddedConnection } from '../../src/db/knex.ts';
 import type { Logger } from '../../src/log.ts';
+import { testTarget } from '../helpers/db.ts';
 
 /** A logger that keeps its lines and tells when one matching a pattern arrives (or that none did). */
 function recordingLogger(): Logger & { lines: string[]; when(pattern: RegExp, withinMs?: number): Promise<string> } {
@@ -62,6 +63,7 @@ describe('embedded database on a disk that fills up (root: a 128 MB tmpfs)', fun
   const log = recordingLogger();
 
   before(function () {
+    if (testTarget().kind !== 'embedded') this.skip(); // runs once, with the embedded backend
     // Mounting needs root (CAP_SYS_ADMIN); elsewhere this test is pending.
     if (process.getuid?.() !== 0) this.skip();
     const dir = mkdtempSync(join(tmpdir(), 'radtrack-full-'));

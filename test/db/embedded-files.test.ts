@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { startEmbeddedHost, type EmbeddedHost } from '../../src/db/embedded/host.ts';
 import { createKnex, embeddedConnection } from '../../src/db/knex.ts';
+import { testTarget } from '../helpers/db.ts';
 
 /** Every path under `root` (root included) whose permission bits are not 0700 (folders) or 0600 (the rest). */
 function notOwnerOnly(root: string): string[] {
@@ -51,7 +52,7 @@ function asNobody(file: string, socket: string): Promise<{ read: string; connect
 
 describe('embedded data folder: owner-only files and socket', function () {
   this.timeout(180_000);
-  let parent: string;
+  let parent: string | null = null;
   let dataDir: string;
   let host: EmbeddedHost | null = null;
   let knex: Knex | null = null;
@@ -69,7 +70,8 @@ describe('embedded data folder: owner-only files and socket', function () {
     host = null;
   }
 
-  before(async () => {
+  before(async function () {
+    if (testTarget().kind !== 'embedded') this.skip(); // runs once, with the embedded backend
     parent = mkdtempSync(join(tmpdir(), 'radtrack-files-'));
     chmodSync(parent, 0o755); // reachable by everyone, as ./data in a world-readable checkout is
     dataDir = join(parent, 'data');
@@ -93,6 +95,7 @@ describe('embedded data folder: owner-only files and socket', function () {
   });
 
   after(async () => {
+    if (!parent) return;
     process.umask(umask);
     await close();
     rmSync(parent, { recursive: true, force: true });

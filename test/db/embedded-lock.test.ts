@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { EmbeddedLockedError, startEmbeddedHost } from '../../src/db/embedded/host.ts';
 import { acquireLock, lockPath, readLock, type LockInfo } from '../../src/db/embedded/lock.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { testTarget } from '../helpers/db.ts';
 
 const CHILD = new URL('./embedded-lock-child.ts', import.meta.url).pathname;
 
@@ -64,6 +65,9 @@ function staleLockFile(dataDir: string, pid: number): void {
 
 describe('embedded database lock', function () {
   this.timeout(60_000);
+  before(function () {
+    if (testTarget().kind !== 'embedded') this.skip(); // runs once, with the embedded backend
+  });
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'radtrack-lock-'));

@@ -11,10 +11,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { Backend } from './backend.ts';
-import { ByteQueue } from './byte-queue.ts';
 import { COPY_IN, copyRefusal, isCopyFromStdin } from './copy-refusal.ts';
 import { MAX_MESSAGE_LENGTH, nextFrame } from './framing.ts';
 import { errorResponse, type TransactionStatus } from './messages.ts';
+import { Client, endSocket, type Work } from './wire-client.ts';
 
 const SSL_REQUEST_CODE = 80877103;
 const GSSENC_REQUEST_CODE = 80877104;
@@ -29,21 +29,6 @@ const MAX_QUEUED_BYTES = MAX_MESSAGE_LENGTH;
 /** Messages after which the backend answers with ReadyForQuery, ending a cycle: Sync, Query, FunctionCall. */
 const CYCLE_END = new Set([...'SQF'].map((c) => c.charCodeAt(0)));
 const TERMINATE = 'X'.charCodeAt(0);
-
-type Work = { kind: 'cycle'; messages: Buffer[]; bytes: number } | { kind: 'rollback' };
-
-class Client {
-  readonly input = new ByteQueue();
-  started = false;
-  partial: Buffer[] = [];
-  partialBytes = 0;
-  work: Work[] = [];
-  /** Bytes of the cycles in `work`; reading stops (the socket is paused) while it exceeds MAX_QUEUED_BYTES. */
-  queuedBytes = 0;
-  paused = false;
-  closed = false;
-  constructor(readonly socket: Socket) {}
-}
 
 export class WireServer {
   private server: Server | null = null;
@@ -127,9 +112,8 @@ export class WireServer {
 
   /** Ends one client that broke the protocol or a limit, as PostgreSQL would (FATAL); the others go on. */
   private reject(client: Client, sqlstate: string, message: string): void {
-    const { socket } = client;
     this.drop(client);
-    socket.end(errorResponse('FATAL', sqlstate, `embedded: ${message}`), () => socket.destroy());
+    endSocket(client.socket, errorResponse('FATAL', sqlstate, `embedded: ${message}`));
   }
 
   private enqueue(client: Client, messages: Buffer[], bytes: number): void {
@@ -244,7 +228,7 @@ export class WireServer {
         continue;
       }
       this.drop(c);
-      c.socket.end(() => c.socket.destroy());
+      endSocket(c.socket);
     }
     this.onLost(reason);
   }
