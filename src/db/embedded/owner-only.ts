@@ -1,6 +1,6 @@
 // The embedded data folder holds NAS secrets, in tables and in the WAL: only its owner may read or write
 // it, and only the owner may reach the socket, whatever the umask of the process.
-import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, fstatSync, constants, type Mode, type MakeDirectoryOptions } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync, fstatSync, constants, type Mode, type MakeDirectoryOptions } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 
@@ -14,15 +14,16 @@ function ownerOnlyMode(isDir: boolean): number {
 /** Creates `dir` (and missing parents) if needed and makes it 0700 (chmod only if it is not). */
 export function makeOwnerOnlyDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  if ((lstatSync(dir).mode & 0o7777) !== DIR_MODE) chmodSync(dir, DIR_MODE);
+  if ((statSync(dir).mode & 0o7777) !== DIR_MODE) chmodSync(dir, DIR_MODE);
 }
 
 /**
  * Repairs a folder written before (older radtrack, or PGlite's initdb, which leaves files 0666): every
- * directory 0700, everything else 0600. Symbolic links are left alone and not followed.
+ * directory 0700, everything else 0600. `root` may be a symbolic link (./data to a volume); links inside
+ * it are left alone and not followed.
  */
 export function repairOwnerOnly(root: string): void {
-  const pending = [root];
+  const pending = [realpathSync(root)];
   for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) continue;
