@@ -3,11 +3,13 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { makeStderrLogger, type Logger } from '../../log.ts';
 import { acquireLock, type LockInfo } from './lock.ts';
+import { makeOwnerOnlyDir } from './owner-only.ts';
 
 export interface EmbeddedHost {
   socketDir: string;
-  /** Rejects if the database worker dies while it should be running. */
+  /** Rejects if the database worker dies while it should be running (not when it replaces a lost PGlite). */
   readonly died: Promise<never>;
   stop(): Promise<void>;
 }
@@ -17,6 +19,21 @@ export class EmbeddedLockedError extends Error {
     super(`embedded: ${dataDir} is in use by radtrack ${holder.role} (pid ${holder.pid})`);
   }
 }
+
+export interface WorkerInput {
+  dataDir: string;
+  pgDataDir: string;
+  socketDir: string;
+  /** Started after a lost PGlite: retry opening until the files can be opened (e.g. the disk has room). */
+  reopening: boolean;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' }
+  | { type: 'lost'; reason: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -31,43 +48,66 @@ function tsxEsmApiPath(): string {
   return join(dirname(pkgJson), pkg.exports['./esm/api'].import.default);
 }
 
-function spawnWorker(data: unknown): Worker {
+function spawnWorker(data: WorkerInput, log: Logger): Worker {
   const tsxApi = pathToFileURL(tsxEsmApiPath()).href;
   const entry = pathToFileURL(WORKER_FILE).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
+  const worker = new Worker(boot, { eval: true, workerData: data });
+  worker.on('message', (msg: FromWorker) => {
+    if (msg.type === 'log') log[msg.level](msg.message);
+  });
+  return worker;
 }
 
-/** Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket. */
-export async function startEmbeddedHost(dataDir: string, role: string): Promise<EmbeddedHost> {
+/**
+ * Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket.
+ * `log` receives what the database worker reports: a lost PGlite, and its recovery.
+ */
+export async function startEmbeddedHost(dataDir: string, role: string, log: Logger = makeStderrLogger()): Promise<EmbeddedHost> {
   const socketDir = join(dataDir, 'run');
+  makeOwnerOnlyDir(dataDir); // before the lock file is created in it; the worker repairs what is inside
   const lock = acquireLock(dataDir, { pid: process.pid, socketDir, role });
   if (!lock.ok) throw new EmbeddedLockedError(dataDir, lock.holder);
-  const worker = spawnWorker({ pgDataDir: join(dataDir, 'pgdata'), socketDir });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`embedded: database worker exited (${code}) during start`)));
-      worker.once('message', (msg: { type: string; message?: string }) => {
-        if (msg.type === 'ready') resolve();
-        else reject(new Error(`embedded: cannot open ${dataDir}: ${msg.message}`));
-      });
+  const input: WorkerInput = { dataDir, pgDataDir: join(dataDir, 'pgdata'), socketDir, reopening: false };
+  let worker = spawnWorker(input, log);
+  const started = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`embedded: database worker exited (${code}) during start`)));
+    worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'ready') resolve();
+      else if (msg.type === 'error') reject(new Error(`embedded: cannot open ${dataDir}: ${msg.message}`));
     });
+  });
+  try {
+    await started;
   } catch (err) {
     await worker.terminate();
     lock.release();
     throw err;
   }
-  worker.removeAllListeners('exit');
-  worker.removeAllListeners('error');
+  for (const event of ['error', 'exit']) worker.removeAllListeners(event);
   let stopping: Promise<void> | null = null;
   // The lock stays while this process lives, even if the worker dies: releasing it would let another
-  // process open the same files. A lock whose process is gone is treated as absent (readLock checks the pid).
+  // process open the same files. The kernel releases it when this process ends.
   const died = new Promise<never>((_, reject) => {
-    worker.on('error', (err) => reject(new Error(`embedded: the database worker failed: ${err.message}`)));
-    worker.on('exit', (code) => {
-      if (!stopping) reject(new Error(`embedded: the database worker exited (${code})`));
-    });
+    const watch = (w: Worker) => {
+      let lost = false;
+      w.on('message', (msg: FromWorker) => {
+        if (msg.type === 'error') reject(new Error(`embedded: cannot reopen ${dataDir}: ${msg.message}`));
+        if (msg.type !== 'lost') return;
+        lost = true;
+        log.error(`embedded: the database failed (${msg.reason}); its clients were disconnected; reopening it`);
+      });
+      w.on('error', (err) => reject(new Error(`embedded: the database worker failed: ${err.message}`)));
+      w.on('exit', (code) => {
+        if (stopping) return;
+        if (!lost) return reject(new Error(`embedded: the database worker exited (${code})`));
+        worker = spawnWorker({ ...input, reopening: true }, log);
+        worker.unref();
+        watch(worker);
+      });
+    };
+    watch(worker);
   });
   died.catch(() => undefined);
   worker.unref();
@@ -80,7 +120,9 @@ export async function startEmbeddedHost(dataDir: string, role: string): Promise<
           lock.release();
           resolve();
         };
-        worker.once('message', () => void worker.terminate().then(done, done));
+        worker.on('message', (msg: FromWorker) => {
+          if (msg.type === 'stopped') void worker.terminate().then(done, done);
+        });
         worker.once('exit', done);
         worker.ref(); // keep the process alive until PGlite has closed its files
         worker.postMessage('stop');

@@ -5,71 +5,38 @@
 // statement does not exist", wrong results). Here the unit is the query cycle: every message up to and
 // including Sync (extended protocol) or a simple Query runs without interruption, and while a cycle leaves
 // the backend inside a transaction, only that client's cycles run until it commits or rolls back.
+//
+// When the backend is lost (backend.ts), every client is ended with FATAL, and clients that connect until
+// a new backend is attached are refused with 57P03: they see an error, none waits.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
+import { Backend } from './backend.ts';
+import { COPY_IN, copyRefusal, isCopyFromStdin } from './copy-refusal.ts';
+import { MAX_MESSAGE_LENGTH, nextFrame } from './framing.ts';
+import { errorResponse, type TransactionStatus } from './messages.ts';
+import { Client, endSocket, type Work } from './wire-client.ts';
 
 const SSL_REQUEST_CODE = 80877103;
+const GSSENC_REQUEST_CODE = 80877104;
 const CANCEL_REQUEST_CODE = 80877102;
 const PROTOCOL_3 = 196608;
 
-/**
- * Messages after which the backend answers: the end of a cycle. CopyDone/CopyFail end the data a client
- * streams after a COPY … FROM STDIN query.
- */
+/** A cycle is buffered whole until its Sync before it runs, so its messages together are capped too. */
+const MAX_CYCLE_BYTES = 2 * MAX_MESSAGE_LENGTH;
+/** Cycles queued by a client whose turn has not come: past this, stop reading its socket until they ran. */
+const MAX_QUEUED_BYTES = MAX_MESSAGE_LENGTH;
+
+/** Messages after which the backend answers with ReadyForQuery, ending a cycle: Sync, Query, FunctionCall. */
 const CYCLE_END = new Set([...'SQF'].map((c) => c.charCodeAt(0)));
-/**
- * CopyData/CopyDone/CopyFail: COPY … FROM STDIN cannot work on PGlite's message-at-a-time interface (it
- * reads EOF where the data should be), and forwarding the data afterwards kills the single backend.
- */
-const COPY_IN = new Set([...'dcf'].map((c) => c.charCodeAt(0)));
-/** ReadyForQuery ('Z', length 5) with status 'I': the backend is idle, outside any transaction. */
-const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 const TERMINATE = 'X'.charCodeAt(0);
-
-const QUERY = 'Q'.charCodeAt(0);
-const PARSE = 'P'.charCodeAt(0);
-const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i;
-
-/** The SQL text of a Query or Parse message, for the one statement kind we must refuse. */
-function statementText(message: Buffer): string | null {
-  if (message[0] === QUERY) return message.subarray(5).toString('utf8');
-  if (message[0] === PARSE) {
-    const nameEnd = message.indexOf(0, 5);
-    return nameEnd < 0 ? null : message.subarray(nameEnd + 1).toString('utf8');
-  }
-  return null;
-}
-
-function pgMessage(type: string, body: Buffer): Buffer {
-  const header = Buffer.alloc(5);
-  header.write(type, 0, 'latin1');
-  header.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([header, body]);
-}
-
-/** ErrorResponse (SQLSTATE 0A000 feature_not_supported) and ReadyForQuery, as the backend would send. */
-function refusal(message: string, status: 'I' | 'T'): Buffer {
-  const fields = [['S', 'ERROR'], ['V', 'ERROR'], ['C', '0A000'], ['M', message]]
-    .map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'));
-  return Buffer.concat([pgMessage('E', Buffer.concat([...fields, Buffer.from([0])])), pgMessage('Z', Buffer.from(status, 'latin1'))]);
-}
-
-type Work = { kind: 'cycle'; messages: Buffer[] } | { kind: 'rollback' };
-
-class Client {
-  buffer: Buffer = Buffer.alloc(0);
-  started = false;
-  partial: Buffer[] = [];
-  work: Work[] = [];
-  closed = false;
-  /** The last bytes the backend sent this client, to see whether it ended on ReadyForQuery idle. */
-  tail: Buffer = Buffer.alloc(0);
-  constructor(readonly socket: Socket) {}
-}
 
 export class WireServer {
   private server: Server | null = null;
   private readonly clients = new Set<Client>();
+  /** Null until a PGlite instance is attached, and again once it is lost. */
+  private backend: Backend | null = null;
+  /** Why there is no backend, for the clients refused meanwhile. */
+  private unavailable = 'the embedded database is starting';
 
   private readonly ready: Client[] = [];
   /** The client whose transaction is open in the backend. */
@@ -78,13 +45,27 @@ export class WireServer {
   private pumping = false;
 
   /**
+   * @param onLost called once when the attached backend is lost; nothing runs on it any more.
    * @param idleInTransactionMs a client idle inside a transaction holds the one backend, and so every other
    *   client, including the listener's commits: after this long it is disconnected (its transaction rolls back).
    */
   constructor(
-    private readonly db: PGlite,
+    private readonly onLost: (reason: string) => void,
     private readonly idleInTransactionMs = 30_000,
   ) {}
+
+  attach(db: PGlite): void {
+    this.backend = new Backend(db);
+  }
+
+  /** Tells clients refused while no backend is attached why (e.g. the disk is full). */
+  setUnavailable(reason: string): void {
+    this.unavailable = reason;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
 
   start(path: string): Promise<void> {
     this.server = createServer((socket) => this.accept(socket));
@@ -112,48 +93,46 @@ export class WireServer {
     this.clients.add(client);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      client.buffer = client.buffer.length ? Buffer.concat([client.buffer, chunk]) : chunk;
+      if (client.closed) return;
+      client.input.push(chunk);
       this.read(client);
     });
-    const close = () => {
-      if (client.closed) return;
-      client.closed = true;
-      this.clients.delete(client);
-      client.work = this.owner === client ? [{ kind: 'rollback' }] : [];
-      if (this.owner === client) this.schedule(client);
-    };
-    socket.on('close', close);
-    socket.on('error', close);
+    socket.on('close', () => this.drop(client));
+    socket.on('error', () => this.drop(client));
   }
 
-  /** Splits the client's bytes into messages and the messages into cycles. */
+  /** Forgets a client that is gone; if its transaction holds the backend, it is rolled back. */
+  private drop(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.clients.delete(client);
+    client.work = this.owner === client ? [{ kind: 'rollback' }] : [];
+    if (this.owner === client) this.schedule(client);
+  }
+
+  /** Ends one client that broke the protocol or a limit, as PostgreSQL would (FATAL); the others go on. */
+  private reject(client: Client, sqlstate: string, message: string): void {
+    this.drop(client);
+    endSocket(client.socket, errorResponse('FATAL', sqlstate, `embedded: ${message}`));
+  }
+
+  private enqueue(client: Client, messages: Buffer[], bytes: number): void {
+    client.work.push({ kind: 'cycle', messages, bytes });
+    client.queuedBytes += bytes;
+    this.schedule(client);
+  }
+
+  /** Splits the client's bytes into messages and the messages into cycles; a bad Length ends this client only. */
   private read(client: Client): void {
-    for (;;) {
-      const buf = client.buffer;
-      if (!client.started) {
-        if (buf.length < 8) return;
-        const length = buf.readInt32BE(0);
-        if (buf.length < length) return;
-        const code = buf.readInt32BE(4);
-        client.buffer = buf.subarray(length);
-        if (code === SSL_REQUEST_CODE) {
-          client.socket.write('N');
-          continue;
-        }
-        if (code === CANCEL_REQUEST_CODE || code !== PROTOCOL_3) {
-          client.socket.destroy(); // no query cancellation on a single embedded backend
-          return;
-        }
-        client.started = true;
-        client.work.push({ kind: 'cycle', messages: [Buffer.from(buf.subarray(0, length))] });
-        this.schedule(client);
+    while (!client.closed && client.queuedBytes <= MAX_QUEUED_BYTES) {
+      const frame = nextFrame(client.input, client.started);
+      if (!frame) return;
+      if (frame.kind === 'violation') return this.reject(client, frame.sqlstate, frame.reason);
+      if (frame.kind === 'startup') {
+        this.startup(client, frame.packet, frame.code);
         continue;
       }
-      if (buf.length < 5) return;
-      const length = 1 + buf.readInt32BE(1);
-      if (buf.length < length) return;
-      const message = Buffer.from(buf.subarray(0, length));
-      client.buffer = buf.subarray(length);
+      const { message } = frame;
       if (message[0] === TERMINATE) {
         client.socket.end();
         return;
@@ -163,11 +142,44 @@ export class WireServer {
         return;
       }
       client.partial.push(message);
+      client.partialBytes += message.length;
       if (CYCLE_END.has(message[0])) {
-        client.work.push({ kind: 'cycle', messages: client.partial });
+        this.enqueue(client, client.partial, client.partialBytes);
         client.partial = [];
-        this.schedule(client);
+        client.partialBytes = 0;
+      } else if (client.partialBytes > MAX_CYCLE_BYTES) {
+        return this.reject(client, '54000', `more than ${MAX_CYCLE_BYTES} bytes of messages without a Sync`);
       }
+    }
+    if (!client.closed && !client.paused) {
+      client.paused = true;
+      client.socket.pause();
+    }
+  }
+
+  private startup(client: Client, packet: Buffer, code: number): void {
+    if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) {
+      client.socket.write('N');
+    } else if (code === CANCEL_REQUEST_CODE) {
+      client.socket.destroy(); // no query cancellation on a single embedded backend
+    } else if (code !== PROTOCOL_3) {
+      this.reject(client, '0A000', `unsupported frontend protocol ${code >>> 16}.${code & 0xffff}`);
+    } else if (!this.backend) {
+      this.reject(client, '57P03', this.unavailable);
+    } else {
+      client.started = true;
+      this.enqueue(client, [packet], packet.length);
+    }
+  }
+
+  /** A cycle of `client` ran: if its socket was paused for the queue, read on. */
+  private ran(client: Client, work: Work): void {
+    if (work.kind !== 'cycle') return;
+    client.queuedBytes -= work.bytes;
+    if (client.paused && !client.closed && client.queuedBytes <= MAX_QUEUED_BYTES) {
+      client.paused = false;
+      client.socket.resume();
+      this.read(client);
     }
   }
 
@@ -201,36 +213,70 @@ export class WireServer {
     return null;
   }
 
+  /**
+   * The backend is lost: the client whose cycle hit it has the backend's own error; every other client is
+   * ended with FATAL 57P02, as PostgreSQL ends its sessions when one backend crashed.
+   */
+  private lose(reason: string, culprit: Client | null): void {
+    this.backend = null;
+    this.unavailable = `the embedded database failed and is being reopened (${reason})`;
+    this.setOwner(null);
+    this.ready.length = 0;
+    for (const c of [...this.clients]) {
+      if (c !== culprit) {
+        this.reject(c, '57P02', `terminating connection: ${this.unavailable}`);
+        continue;
+      }
+      this.drop(c);
+      endSocket(c.socket);
+    }
+    this.onLost(reason);
+  }
+
+  /** Runs one unit of work; false if it lost the backend. */
+  private async runWork(backend: Backend, client: Client, work: Work): Promise<boolean> {
+    if (work.kind === 'rollback') {
+      const lost = await backend.rollback();
+      if (lost) this.lose(lost, null);
+      else this.setOwner(null);
+      return !lost;
+    }
+    let status: TransactionStatus | null;
+    if (isCopyFromStdin(work.messages)) {
+      status = backend.isInTransaction() ? 'T' : 'I';
+      client.socket.write(copyRefusal(status));
+    } else {
+      status = null;
+      for (const message of work.messages) {
+        const result = await backend.run(message, (chunk) => {
+          if (!client.closed) client.socket.write(chunk);
+        });
+        if (result.lost !== null) {
+          this.lose(result.lost, client);
+          return false;
+        }
+        status = result.ready;
+      }
+      if (status === null) {
+        this.lose('a query cycle did not end with ReadyForQuery', client);
+        return false;
+      }
+    }
+    // Until the backend is idle again (a transaction is open), only this client may go on.
+    const idle = status === 'I' && !backend.isInTransaction();
+    this.setOwner(!client.closed && !idle ? client : null);
+    return true;
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (let client = this.next(); client; client = this.next()) {
+      for (let client = this.next(); client && this.backend; client = this.next()) {
         const work = client.work.shift()!;
-        if (work.kind === 'rollback') {
-          if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-        } else if (work.messages.some((m) => COPY_FROM_STDIN.test(statementText(m) ?? ''))) {
-          // PGlite exits when it reads EOF in COPY mode: answer for it, and keep the shared backend alive.
-          const status = this.db.isInTransaction() ? 'T' : 'I';
-          client.socket.write(refusal('COPY FROM STDIN is not supported by the embedded database; use INSERT, or a PostgreSQL server', status));
-          client.tail = Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
-        } else {
-          const c = client;
-          for (const message of work.messages) {
-            await this.db.execProtocolRawStream(message, {
-              onRawData: (data) => {
-                // A view into PGlite's memory, reused by the next chunk: copy it before the socket queues it.
-                const chunk = Buffer.from(data);
-                c.tail = Buffer.concat([c.tail, chunk]).subarray(-READY_IDLE.length);
-                if (!c.closed) c.socket.write(chunk);
-              },
-            });
-          }
-        }
-        // Until the backend is idle again (a transaction is open), only this client may go on.
-        const idle = work.kind === 'rollback' || (client.tail.equals(READY_IDLE) && !this.db.isInTransaction());
-        this.setOwner(!client.closed && !idle ? client : null);
+        if (!(await this.runWork(this.backend, client, work))) return;
         if (client.work.length > 0 && this.owner !== client) this.ready.push(client);
+        this.ran(client, work);
       }
     } finally {
       this.pumping = false;
