@@ -188,23 +188,34 @@ const FUNCTIONS = `
   -- deadlock), then read the sessions its packets can touch: the open session of each identity, else its
   -- latest one closed in [since, until) (sessions closed earlier never change: docs/accounting.md
   -- "Plausibility"), and every open session on the batch's ports (for §6).
-  CREATE FUNCTION radtrack_lock_and_load(lock_keys bigint[], nas_ids bigint[], acct_session_ids text[], port_ids bigint[],
-                                         since timestamptz, until timestamptz)
+  CREATE FUNCTION radtrack_lock_and_load(lock_keys bigint[], nas_ids bigint[], acct_session_ids text[],
+                                         rival_nas_ids bigint[], rival_port_keys text[], since timestamptz, until timestamptz)
   RETURNS SETOF sessions LANGUAGE plpgsql SET enable_seqscan = off AS $$
   DECLARE k bigint;
   BEGIN
     FOREACH k IN ARRAY lock_keys LOOP
       PERFORM pg_advisory_xact_lock(k);
     END LOOP;
+    -- Each lookup is driven from the batch's own list (LATERAL): a join the planner may turn around scanned
+    -- every open session once for each batch when the statistics were taken before the sessions arrived.
     RETURN QUERY
-      SELECT o.* FROM sessions_open o JOIN unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
-        ON o.nas_id = i.nas_id AND o.acct_session_id = i.acct_session_id;
+      SELECT o.* FROM unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
+        CROSS JOIN LATERAL (SELECT * FROM sessions_open s
+                            WHERE s.nas_id = i.nas_id AND s.acct_session_id = i.acct_session_id) o;
     RETURN QUERY
-      SELECT x.* FROM sessions x JOIN unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
-        ON x.nas_id = i.nas_id AND x.acct_session_id = i.acct_session_id
-      WHERE x.logout >= since AND x.logout < until;
-    RETURN QUERY SELECT o.* FROM sessions_open o WHERE o.port_id = ANY (port_ids) AND o.exclusive_port;
-    RETURN QUERY SELECT o.* FROM sessions_open o WHERE o.port_id = ANY (port_ids) AND NOT o.exclusive_port AND o.port_id IS NOT NULL;
+      SELECT x.* FROM unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
+        CROSS JOIN LATERAL (SELECT * FROM sessions s
+                            WHERE s.nas_id = i.nas_id AND s.acct_session_id = i.acct_session_id
+                              AND s.logout >= since AND s.logout < until) x;
+    -- The open sessions on the batch's ports, by NAS and port key: the batch may not know a new port's id yet.
+    IF cardinality(rival_nas_ids) > 0 THEN
+      RETURN QUERY
+        SELECT o.* FROM unnest(rival_nas_ids, rival_port_keys) AS r(nas_id, port_key)
+          CROSS JOIN LATERAL (SELECT p.id FROM ports p WHERE p.nas_id = r.nas_id AND p.port_key = r.port_key) p
+          CROSS JOIN LATERAL (SELECT * FROM sessions_open s WHERE s.port_id = p.id AND s.exclusive_port
+                              UNION ALL
+                              SELECT * FROM sessions_open s WHERE s.port_id = p.id AND NOT s.exclusive_port) o;
+    END IF;
   END $$;
 
   -- Step 2: everything the batch changed, in an order the constraints accept: rows leaving their partition
@@ -215,7 +226,9 @@ const FUNCTIONS = `
                                        updated radtrack_session[], inserted radtrack_session[],
                                        packets radtrack_packet[], usage radtrack_usage[])
   RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
-  DECLARE n bigint;
+  DECLARE
+    n bigint;
+    account_ids bigint[];
   BEGIN
     -- Every row the batch read must still be there: a purge (or a hand) may have deleted one since. Then the
     -- batch is retried from the start (serialization_failure), and reads what is there now.
@@ -249,9 +262,10 @@ const FUNCTIONS = `
       -- What the foreign key of a session to its account would do per row (and that cost more than the rest of
       -- the insert), for the whole batch in one statement: the accounts are locked against deletion until
       -- commit, and one deleted meanwhile is reported as the foreign key would report it.
-      PERFORM 1 FROM accounts a WHERE a.id IN (SELECT DISTINCT r.account_id FROM unnest(inserted) r) FOR KEY SHARE OF a;
-      IF (SELECT count(*) FROM accounts a WHERE a.id IN (SELECT DISTINCT r.account_id FROM unnest(inserted) r))
-         <> (SELECT count(DISTINCT r.account_id) FROM unnest(inserted) r) THEN
+      account_ids := ARRAY(SELECT DISTINCT r.account_id FROM unnest(inserted) r);
+      PERFORM 1 FROM accounts a WHERE a.id = ANY (account_ids) FOR KEY SHARE OF a;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      IF n <> cardinality(account_ids) THEN
         RAISE foreign_key_violation USING MESSAGE = 'ingest: a session''s account no longer exists';
       END IF;
       INSERT INTO sessions (id, nas_id, port_id, account_id, acct_session_id, login, logout, last_update, session_time,
@@ -396,7 +410,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     DROP FUNCTION radtrack_write_batch(bigint[], radtrack_session_ref[], radtrack_session[], radtrack_session[], radtrack_packet[], radtrack_usage[]);
-    DROP FUNCTION radtrack_lock_and_load(bigint[], bigint[], text[], bigint[], timestamptz, timestamptz);
+    DROP FUNCTION radtrack_lock_and_load(bigint[], bigint[], text[], bigint[], text[], timestamptz, timestamptz);
     DROP FUNCTION radtrack_add_usage(radtrack_usage[]);
 
     DROP TABLE session_spans;

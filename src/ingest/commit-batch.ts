@@ -44,16 +44,24 @@ export async function commitBatch(conn: IngestConnection, ids: IdCaches, items: 
 
 async function commitOnce(conn: IngestConnection, ids: IdCaches, items: IngestItem[]): Promise<IngestOutcome[]> {
   const sessionItems = items.filter(isSessionItem);
-  await ids.resolve(
+  const restartItem = items.length === 1 && isRestart(items[0]!) ? items[0] : null;
+  // Everything up to the sessions read goes out at once: node-postgres sends each query as soon as the one before
+  // it is answered, without waiting for this code, so a batch costs two turns of the event loop, not six.
+  ids.topUp(conn);
+  const resolving = ids.resolve(
     conn,
     sessionItems.map((i) => i.event.username),
     sessionItems.filter((i) => i.event.portKey !== null).map((i) => ({ nasId: i.nas.id, portKey: i.event.portKey! })),
   );
-  await conn.begin();
+  const beginning = conn.begin();
+  const loading = restartItem ? conn.lockAndLoad(nasLockKeys(restartItem.nas.id), [], [], restartItem.event.time, restartItem.event.time) : load(conn, sessionItems);
   try {
-    const outcomes = items.length === 1 && isRestart(items[0]!) ? await restart(conn, ids, items[0]!) : await sessions(conn, ids, items, sessionItems);
-    await conn.commit();
-    return outcomes;
+    const [, , loaded] = await Promise.all([resolving, beginning, loading]);
+    const pending = restartItem ? await restart(conn, ids, restartItem as RestartItem) : apply(ids, items, sessionItems, loaded);
+    await assignIds(conn, ids, pending.state);
+    // The write, then COMMIT, queued together (if the write fails, COMMIT only ends the failed transaction).
+    await Promise.all([conn.write(writeOf(pending)), conn.commit()]);
+    return pending.outcomes.map((o) => ({ action: o.action, sessionId: o.session?.id ?? null }));
   } catch (err) {
     await conn.rollback().catch(() => undefined);
     throw err;
@@ -73,54 +81,71 @@ function isRestart(item: IngestItem): item is IngestItem & { event: NasRestartEv
   return item.event.kind === 'accounting-on' || item.event.kind === 'accounting-off';
 }
 
-async function sessions(conn: IngestConnection, ids: IdCaches, items: IngestItem[], sessionItems: SessionItem[]): Promise<IngestOutcome[]> {
-  const placed = sessionItems.map((i) => ({ item: i, accountId: ids.accountId(i.event.username), portId: ids.portId(i.nas.id, i.event.portKey) }));
+type RestartItem = IngestItem & { event: NasRestartEvent };
+
+/** Locks the batch's buckets and reads the sessions its packets can touch. */
+function load(conn: IngestConnection, sessionItems: SessionItem[]): Promise<SessionState[]> {
+  if (sessionItems.length === 0) return Promise.resolve([]);
   // Closed sessions outside the NASes' clock limits never change again (docs/accounting.md "Plausibility").
   const windows = sessionItems.map((i) => touchableLogouts(i.event.arrival, i.nas.clockLimit));
-  const loaded = placed.length === 0 ? [] : await conn.lockAndLoad(
+  const rivals = new Map<string, { nasId: bigint; portKey: string }>();
+  for (const i of sessionItems) {
+    if (mayOpenOnPort(i) && i.event.portKey !== null) rivals.set(`${i.nas.id}|${i.event.portKey}`, { nasId: i.nas.id, portKey: i.event.portKey });
+  }
+  return conn.lockAndLoad(
     sortKeys(sessionItems.map((i) => ingestLockKey(i.nas.id, i.bucket!))),
-    placed.map((p) => ({ nasId: p.item.nas.id, acctSessionId: p.item.event.acctSessionId })),
-    [...new Set(placed.flatMap((p) => (mayOpenOnPort(p.item) && p.portId !== null ? [p.portId] : [])))],
+    sessionItems.map((i) => ({ nasId: i.nas.id, acctSessionId: i.event.acctSessionId })),
+    [...rivals.values()],
     new Date(Math.min(...windows.map((w) => w.since))),
     new Date(Math.max(...windows.map((w) => w.until))),
   );
+}
+
+/** What a batch changed: the sessions in `state`, and for each of its items what it did. */
+interface Applied {
+  state: BatchState;
+  items: IngestItem[];
+  outcomes: ItemOutcome[];
+}
+
+function apply(ids: IdCaches, items: IngestItem[], sessionItems: SessionItem[], loaded: SessionState[]): Applied {
   const state = new BatchState(loaded);
-  const where = new Map(placed.map((p) => [p.item, p]));
+  const placed = new Map(sessionItems.map((i) => [i as IngestItem, { accountId: ids.accountId(i.event.username), portId: ids.portId(i.nas.id, i.event.portKey) }]));
   const outcomes: ItemOutcome[] = items.map((item) => {
-    const p = where.get(item as SessionItem);
-    if (p) return state.applySession(p.item.event, item.nas, p.accountId, p.portId);
+    const p = placed.get(item);
+    if (p) return state.applySession((item as SessionItem).event, item.nas, p.accountId, p.portId);
     return { action: item.statusServer ? 'heartbeat' : 'journal_only', session: null };
   });
-  await write(conn, ids, state, items, outcomes);
-  return outcomes.map((o) => ({ action: o.action, sessionId: o.session?.id ?? null }));
+  return { state, items, outcomes };
 }
 
 /** Accounting-On/Off, always a batch of its own: closes the NAS's open sessions page by page (§4). */
-async function restart(conn: IngestConnection, ids: IdCaches, item: IngestItem & { event: NasRestartEvent }): Promise<IngestOutcome[]> {
-  await conn.lockAndLoad(nasLockKeys(item.nas.id), [], [], item.event.time, item.event.time);
+async function restart(conn: IngestConnection, ids: IdCaches, item: RestartItem): Promise<Applied> {
   const at = effectiveRestartTime(item.event, await conn.lastRestart(item.nas.id));
   for (let after = 0n; ; ) {
     const page = await conn.openSessionsOfNas(item.nas.id, at, after, RESTART_PAGE);
     if (page.length === 0) break;
     const state = new BatchState(page);
     state.applyRestart(page, item.event, at);
-    await write(conn, ids, state, [], []);
+    await conn.write(writeOf({ state, items: [], outcomes: [] }));
     after = page[page.length - 1]!.id!;
   }
   await conn.recordRestart(item.nas.id, at);
-  const outcome: ItemOutcome = { action: 'nas_restart', session: null };
-  await write(conn, ids, new BatchState([]), [item], [outcome]);
-  return [{ action: outcome.action, sessionId: null }];
+  return { state: new BatchState([]), items: [item], outcomes: [{ action: 'nas_restart', session: null }] };
 }
 
-async function write(conn: IngestConnection, ids: IdCaches, state: BatchState, items: IngestItem[], outcomes: ItemOutcome[]): Promise<void> {
-  const dirty = [...state.dirty];
-  const created = dirty.filter((s) => s.id === null);
-  const newIds = created.length > 0 ? await ids.takeSessionIds(conn, created.length) : [];
+/** New sessions get their ids (from memory; the pool is topped up ahead) before anything is written. */
+async function assignIds(conn: IngestConnection, ids: IdCaches, state: BatchState): Promise<void> {
+  const created = [...state.dirty].filter((s) => s.id === null);
+  if (created.length === 0) return;
+  const newIds = await ids.takeSessionIds(conn, created.length);
   created.forEach((s, i) => (s.id = newIds[i]!));
+}
 
+/** Everything the batch changed, as radtrack_write_batch takes it. */
+function writeOf({ state, items, outcomes }: Applied): BatchWrite {
   const w: BatchWrite = { openLeaving: [], closedLeaving: [], updated: [], inserted: [], journal: [], usage: [] };
-  for (const s of dirty) placeSession(w, s, state.storedLogout.get(s));
+  for (const s of state.dirty) placeSession(w, s, state.storedLogout.get(s));
   w.journal = items.map((item, i): JournalRow => ({
     arrival: item.event.arrival,
     nasId: item.nas.id,
@@ -137,7 +162,7 @@ async function write(conn: IngestConnection, ids: IdCaches, state: BatchState, i
     inputOctets: u.inputOctets,
     outputOctets: u.outputOctets,
   }));
-  await conn.write(w);
+  return w;
 }
 
 /** A changed session is updated where it is (open, stays open), or leaves its partition for its new one. */

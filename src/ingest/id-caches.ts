@@ -34,18 +34,24 @@ export class IdCaches {
   private readonly sessionIdBlock: number;
 
   /** Resolves (creating where needed) every username and port; afterwards accountId/portId answer from memory. */
-  // A row another lane inserted in the same instant is not in this statement's snapshot (its INSERT waits,
-  // then does nothing, and its SELECT cannot see the row yet): asking once more finds it.
+  /**
+   * Resolves (creating where needed) every username and port the batch names; afterwards accountId/portId answer
+   * from memory. Both lookups are sent at once. A row another lane inserted in the same instant is not in this
+   * statement's snapshot (its INSERT waits, then does nothing, and its SELECT cannot see the row yet): asking
+   * once more finds it.
+   */
   async resolve(conn: IngestConnection, usernames: Iterable<string>, ports: Iterable<{ nasId: bigint; portKey: string }>): Promise<void> {
     let missingUsers = [...new Set(usernames)].filter((u) => this.accounts.get(u) === undefined);
-    for (let attempt = 0; missingUsers.length > 0 && attempt < 3; attempt++) {
-      for (const [username, id] of await conn.ensureAccounts(missingUsers)) this.accounts.set(username, id);
-      missingUsers = missingUsers.filter((u) => this.accounts.get(u) === undefined);
-    }
     let missingPorts = [...new Map([...ports].map((p) => [portKeyOf(p.nasId, p.portKey), p])).values()]
       .filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
-    for (let attempt = 0; missingPorts.length > 0 && attempt < 3; attempt++) {
-      for (const p of await conn.ensurePorts(missingPorts)) this.ports.set(portKeyOf(p.nasId, p.portKey), p.id);
+    for (let attempt = 0; (missingUsers.length > 0 || missingPorts.length > 0) && attempt < 3; attempt++) {
+      const [accounts, found] = await Promise.all([
+        missingUsers.length > 0 ? conn.ensureAccounts(missingUsers) : new Map<string, bigint>(),
+        missingPorts.length > 0 ? conn.ensurePorts(missingPorts) : [],
+      ]);
+      for (const [username, id] of accounts) this.accounts.set(username, id);
+      for (const p of found) this.ports.set(portKeyOf(p.nasId, p.portKey), p.id);
+      missingUsers = missingUsers.filter((u) => this.accounts.get(u) === undefined);
       missingPorts = missingPorts.filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
     }
   }
@@ -68,9 +74,24 @@ export class IdCaches {
     this.accounts.clear();
   }
 
+  /**
+   * Fetches the next block of session ids in the background when fewer than a block are left, so a batch
+   * seldom waits for them. The query rides along with the batch's first ones.
+   */
+  topUp(conn: IngestConnection): void {
+    if (this.refilling || this.sessionIds.length >= this.sessionIdBlock) return;
+    this.refilling = conn
+      .allocateSessionIds(this.sessionIdBlock)
+      .then((ids) => void this.sessionIds.push(...ids), () => undefined)
+      .finally(() => (this.refilling = null));
+  }
+
+  private refilling: Promise<void> | null = null;
+
   async takeSessionIds(conn: IngestConnection, count: number): Promise<bigint[]> {
     while (this.sessionIds.length < count) {
-      this.sessionIds.push(...(await conn.allocateSessionIds(Math.max(count - this.sessionIds.length, this.sessionIdBlock))));
+      if (this.refilling) await this.refilling;
+      else this.sessionIds.push(...(await conn.allocateSessionIds(Math.max(count - this.sessionIds.length, this.sessionIdBlock))));
     }
     return this.sessionIds.splice(0, count);
   }

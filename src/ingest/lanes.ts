@@ -21,6 +21,8 @@ export interface LaneOptions<T, R> {
   write(items: T[], lane: number): Promise<R[]>;
   /** Called when a database that was unavailable takes writes again, and when it stops doing so. */
   onAvailability?(available: boolean, err?: unknown): void;
+  /** Called after every committed batch: how many items, how long its transaction took. */
+  onBatch?(size: number, ms: number): void;
   /** Timer for the back-off while the database is unavailable (injected: tests run it by hand). */
   setTimer?(ms: number, fn: () => void): { cancel(): void };
 }
@@ -135,7 +137,9 @@ export function makeLaneBatcher<T, R>(opts: LaneOptions<T, R>): LaneBatcher<T, R
   // acknowledged, and the batcher backs off and tries again.
   async function writeSplitting(batch: Entry<T, R>[], lane: number): Promise<void> {
     try {
+      const started = performance.now();
       const results = await writeWithRetries(batch, lane);
+      opts.onBatch?.(batch.length, performance.now() - started);
       for (let i = 0; i < batch.length; i++) batch[i]!.done(null, results[i]);
       if (backoffMs > 0) {
         backoffMs = 0;

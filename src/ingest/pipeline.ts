@@ -67,6 +67,7 @@ export function makeIngest(deps: IngestDeps): Ingest {
     maxBatch: deps.maxBatch,
     maxPending: deps.maxPending,
     write: (items, lane) => deps.commit(items, lane),
+    onBatch: (size, ms) => tally.batch(size, ms),
     setTimer: deps.setTimer,
     onAvailability: (available, err) =>
       available

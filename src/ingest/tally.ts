@@ -50,6 +50,14 @@ export class IngestTally {
   private unknownOverflow = 0;
   /** Since start, for the shutdown log line, metrics and tests. */
   readonly totals = { accepted: 0, duplicates: 0, unknown_nas: 0, ...zeroDiscards() };
+  /** Committed batches since start: how many, their packets, their transactions' time. */
+  readonly batches = { count: 0, packets: 0, ms: 0 };
+
+  batch(size: number, ms: number): void {
+    this.batches.count += 1;
+    this.batches.packets += size;
+    this.batches.ms += ms;
+  }
 
   private of(nasId: bigint): NasTally {
     let t = this.nas.get(nasId);

@@ -36,10 +36,12 @@ export async function startDaemon(config: ServeConfig, log: Logger): Promise<Dae
         await listener.stop();
         await db.close();
         const t = listener.tally.totals;
+        const b = listener.tally.batches;
+        const mean = (n: number) => (b.count === 0 ? 0 : n / b.count).toFixed(1);
         log.info(
           `serve: stopped (accepted ${t.accepted}, duplicates ${t.duplicates}, malformed ${t.malformed}, ` +
             `bad_authenticator ${t.bad_authenticator}, unsupported_code ${t.unsupported_code}, unprocessable ${t.unprocessable}, ` +
-            `unknown_nas ${t.unknown_nas})`,
+            `unknown_nas ${t.unknown_nas}; ${b.count} batches of ${mean(b.packets)} packets, ${mean(b.ms)} ms each)`,
         );
       })();
       return stopping;

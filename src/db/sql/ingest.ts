@@ -156,21 +156,26 @@ export class IngestConnection {
     return rows.map((r) => r.id);
   }
 
-  /** Takes the batch's ingest locks (sorted) and reads the sessions it can touch (see the migration). */
+  /**
+   * Takes the batch's ingest locks (sorted) and reads the sessions it can touch (see the migration): by identity,
+   * and the open ones on `ports` (for §6).
+   */
   async lockAndLoad(
     lockKeys: bigint[],
     identities: { nasId: bigint; acctSessionId: string }[],
-    portIds: bigint[],
+    ports: { nasId: bigint; portKey: string }[],
     closedSince: Date,
     closedUntil: Date,
   ): Promise<SessionState[]> {
     const { rows } = await this.client.query<DbSession>({
-      text: 'SELECT * FROM radtrack_lock_and_load($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::timestamptz, $6::timestamptz)',
+      text: `SELECT * FROM radtrack_lock_and_load($1::int8[], $2::int8[], $3::text[], $4::int8[], $5::text[],
+                                                  $6::timestamptz, $7::timestamptz)`,
       values: [
         encodeArray('int8', lockKeys),
         encodeArray('int8', identities.map((i) => i.nasId)),
         encodeArray('text', identities.map((i) => i.acctSessionId)),
-        encodeArray('int8', portIds),
+        encodeArray('int8', ports.map((p) => p.nasId)),
+        encodeArray('text', ports.map((p) => p.portKey)),
         closedSince,
         closedUntil,
       ],
