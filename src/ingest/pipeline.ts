@@ -86,6 +86,7 @@ export function makeIngest(deps: IngestDeps): Ingest {
     const nas = deps.nasLookup(from.address);
     if (!nas) {
       tally.unknownSource(from.address, arrival);
+      tally.packet('unknown', 'unknown', 'unknown_nas');
       return;
     }
 
@@ -93,6 +94,7 @@ export function makeIngest(deps: IngestDeps): Ingest {
     const decoded = decodePacket(datagram);
     if (!decoded.ok) {
       tally.discard(nas.id, decoded.reason);
+      tally.packet('unknown', 'unknown', decoded.reason);
       log.debug(`udp: ${decoded.reason} datagram from ${from.address}: ${decoded.message}`);
       return;
     }
@@ -100,12 +102,15 @@ export function makeIngest(deps: IngestDeps): Ingest {
 
     // verify: Request Authenticator / Message-Authenticator with the NAS's secret
     const statusServer = packet.code === CODE.STATUS_SERVER;
+    const code = statusServer ? 'Status-Server' : 'Accounting-Request';
     if (!(statusServer ? isAuthenticStatusServer(packet, nas.secret) : isAuthenticAccountingRequest(packet, nas.secret))) {
       tally.discard(nas.id, 'bad_authenticator');
+      tally.packet(code, 'unknown', 'bad_authenticator');
       log.debug(`udp: bad authenticator from ${from.address} (code ${packet.code}, id ${packet.identifier})`);
       return;
     }
     const attrs = statusServer ? null : readAccountingAttributes(packet);
+    const statusType = attrs === null ? 'none' : attrs.acctStatusType === undefined ? 'unknown' : acctStatusTypeName(attrs.acctStatusType);
     tally.heard(nas.id, arrival, attrs ? clockSkewSeconds(attrs, arrival) : null);
 
     // dedupe: a copy of a packet answered (or in flight) gets that answer, and is not processed again
@@ -114,6 +119,7 @@ export function makeIngest(deps: IngestDeps): Ingest {
     if (hit) {
       if (hit.kind === 'refused') tally.discard(nas.id, 'unprocessable');
       else tally.duplicate(nas.id);
+      tally.packet(code, statusType, hit.kind === 'refused' ? 'unprocessable' : 'duplicate');
       if (hit.kind === 'done') deps.send(hit.response, from);
       return;
     }
@@ -123,6 +129,7 @@ export function makeIngest(deps: IngestDeps): Ingest {
     if (!converted.ok) {
       dedupe.fail(key);
       tally.discard(nas.id, 'malformed');
+      tally.packet(code, statusType, 'malformed');
       log.debug(`udp: malformed accounting request from ${from.address} (id ${packet.identifier}): ${converted.message}`);
       return;
     }
@@ -137,17 +144,23 @@ export function makeIngest(deps: IngestDeps): Ingest {
       // commit → answer: only now (RFC 2866 §2)
       if (!err) {
         tally.accepted(nas.id);
+        tally.packet(code, statusType, 'accepted');
         const response = encodeAccountingResponse(packet, nas.secret);
         dedupe.complete(key, response, Date.now());
         deps.send(response, from);
       } else if (err instanceof UnstorableError) {
         dedupe.refuse(key, Date.now());
         tally.discard(nas.id, 'unprocessable');
+        tally.packet(code, statusType, 'unprocessable');
         log.error(`ingest: ${describePacket(packet, attrs, from)} cannot be stored (${describeError(err.cause)}); not answered, its copies are dropped for 10 min`);
-      } else dedupe.fail(key);
+      } else {
+        dedupe.fail(key);
+        tally.packet(code, statusType, 'not_stored');
+      }
     });
     if (!taken) {
       dedupe.fail(key);
+      tally.packet(code, statusType, 'queue_full');
       log.debug(`udp: queue full, not taking a packet from ${from.address} (the NAS retransmits)`);
       return;
     }

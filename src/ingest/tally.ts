@@ -10,6 +10,9 @@ export type DiscardReason = (typeof DISCARD_REASONS)[number];
 const _decodeFailuresAreReasons: readonly DiscardReason[] = [] as DecodeFailure[];
 void _decodeFailuresAreReasons;
 
+/** What became of a datagram, for the packet counters (and metrics): taken and stored, or why not. */
+export type PacketOutcome = 'accepted' | 'duplicate' | 'unknown_nas' | DiscardReason | 'queue_full' | 'not_stored';
+
 export interface NasTally {
   nasId: bigint;
   /** Packets whose effects were committed (and answered). */
@@ -52,11 +55,21 @@ export class IngestTally {
   readonly totals = { accepted: 0, duplicates: 0, unknown_nas: 0, ...zeroDiscards() };
   /** Committed batches since start: how many, their packets, their transactions' time. */
   readonly batches = { count: 0, packets: 0, ms: 0 };
+  /** Datagrams since start by "code|status type|outcome" (code and status type "unknown" before decoding). */
+  readonly packets = new Map<string, number>();
+  /** Called for every committed batch (metrics histograms). */
+  readonly batchListeners: ((size: number, ms: number) => void)[] = [];
 
   batch(size: number, ms: number): void {
     this.batches.count += 1;
     this.batches.packets += size;
     this.batches.ms += ms;
+    for (const listener of this.batchListeners) listener(size, ms);
+  }
+
+  packet(code: string, statusType: string, outcome: PacketOutcome): void {
+    const key = `${code}|${statusType}|${outcome}`;
+    this.packets.set(key, (this.packets.get(key) ?? 0) + 1);
   }
 
   private of(nasId: bigint): NasTally {
