@@ -73,9 +73,18 @@ const FUNCTIONS = `
         EXECUTE format($i$
           CREATE TABLE %1$I (LIKE journal INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
           CREATE INDEX ON %1$I USING brin (arrival);
-          CREATE INDEX ON %1$I (session_id) WHERE session_id IS NOT NULL;
+          CREATE INDEX ON %1$I USING brin (session_id) WITH (pages_per_range = 8);
           ALTER TABLE journal ATTACH PARTITION %1$I FOR VALUES FROM (%2$L) TO (%3$L);
         $i$, 'journal_' || suffix, m, hi);
+        made := made + 1;
+      END IF;
+      IF to_regclass('usage_hourly_' || suffix) IS NULL THEN
+        EXECUTE format($i$
+          CREATE TABLE %1$I (LIKE usage_hourly INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+          ALTER TABLE %1$I ADD PRIMARY KEY (account_id, hour);
+          CREATE INDEX ON %1$I USING brin (hour);
+          ALTER TABLE usage_hourly ATTACH PARTITION %1$I FOR VALUES FROM (%2$L) TO (%3$L);
+        $i$, 'usage_hourly_' || suffix, m, hi);
         made := made + 1;
       END IF;
       IF to_regclass('usage_deltas_' || suffix) IS NULL THEN
@@ -173,7 +182,7 @@ const FUNCTIONS = `
     FROM unnest(usage) d CROSS JOIN LATERAL usage_hour_pieces(d.t0, d.t1, d.seconds, d.input_octets, d.output_octets) p
     WHERE d.t1 - d.t0 <= interval '1 day'
     GROUP BY p.hour, d.account_id
-    ON CONFLICT (hour, account_id) DO UPDATE SET
+    ON CONFLICT (account_id, hour) DO UPDATE SET
       seconds = h.seconds + EXCLUDED.seconds,
       input_octets = h.input_octets + EXCLUDED.input_octets,
       output_octets = h.output_octets + EXCLUDED.output_octets;
@@ -202,11 +211,14 @@ const FUNCTIONS = `
       SELECT o.* FROM unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
         CROSS JOIN LATERAL (SELECT * FROM sessions_open s
                             WHERE s.nas_id = i.nas_id AND s.acct_session_id = i.acct_session_id) o;
+    -- Closed sessions only for the packets whose identity has no open session (a Start of a new one, mostly):
+    -- a packet with an open session applies to it.
     RETURN QUERY
       SELECT x.* FROM unnest(nas_ids, acct_session_ids) AS i(nas_id, acct_session_id)
         CROSS JOIN LATERAL (SELECT * FROM sessions s
                             WHERE s.nas_id = i.nas_id AND s.acct_session_id = i.acct_session_id
-                              AND s.logout >= since AND s.logout < until) x;
+                              AND s.logout >= since AND s.logout < until) x
+      WHERE NOT EXISTS (SELECT 1 FROM sessions_open o WHERE o.nas_id = i.nas_id AND o.acct_session_id = i.acct_session_id);
     -- The open sessions on the batch's ports, by NAS and port key: the batch may not know a new port's id yet.
     IF cardinality(rival_nas_ids) > 0 THEN
       RETURN QUERY
@@ -262,7 +274,10 @@ const FUNCTIONS = `
       -- What the foreign key of a session to its account would do per row (and that cost more than the rest of
       -- the insert), for the whole batch in one statement: the accounts are locked against deletion until
       -- commit, and one deleted meanwhile is reported as the foreign key would report it.
-      account_ids := ARRAY(SELECT DISTINCT r.account_id FROM unnest(inserted) r);
+      -- Only new sessions: a moved one's old row, deleted in this same transaction, keeps its account referenced
+      -- (and undeletable) until this transaction has committed.
+      account_ids := ARRAY(SELECT DISTINCT r.account_id FROM unnest(inserted) r WHERE NOT r.id = ANY (open_leaving)
+                           AND NOT EXISTS (SELECT 1 FROM unnest(closed_leaving) c WHERE c.id = r.id));
       PERFORM 1 FROM accounts a WHERE a.id = ANY (account_ids) FOR KEY SHARE OF a;
       GET DIAGNOSTICS n = ROW_COUNT;
       IF n <> cardinality(account_ids) THEN
@@ -363,7 +378,20 @@ export async function up(knex: Knex): Promise<void> {
       output_octets  bigint NOT NULL,
       CONSTRAINT usage_delta_forward CHECK (t1 >= t0)
     ) PARTITION BY RANGE (t1);
-    ALTER TABLE usage_hourly DROP CONSTRAINT usage_hourly_account_id_fkey;
+    -- One index per rollup row instead of two: by month (reports over all accounts read a month's partitions),
+    -- then by account and hour (one account's usage).
+    ALTER TABLE usage_hourly RENAME TO usage_hourly_v1;
+    ALTER TABLE usage_hourly_v1 DROP CONSTRAINT usage_hourly_account_id_fkey;
+    DROP INDEX usage_hourly_account_idx;
+    ALTER TABLE usage_hourly_v1 RENAME CONSTRAINT usage_hourly_pkey TO usage_hourly_v1_pkey;
+    CREATE TABLE usage_hourly (
+      account_id     bigint NOT NULL,
+      hour           timestamptz NOT NULL,
+      seconds        double precision NOT NULL DEFAULT 0,
+      input_octets   numeric NOT NULL DEFAULT 0,
+      output_octets  numeric NOT NULL DEFAULT 0,
+      PRIMARY KEY (account_id, hour)
+    ) PARTITION BY RANGE (hour);
 
     -- What purge leaves of a session: when it ran, for whom. Usage reports count sessions from these too, so a
     -- purge changes no report (the usage itself stays in usage_deltas and usage_hourly).
@@ -381,8 +409,12 @@ export async function up(knex: Knex): Promise<void> {
   // Move the existing rows into their months.
   await knex.raw(`
     SELECT radtrack_ensure_partitions(
-      least((SELECT min(logout) FROM sessions_v1), (SELECT min(t1) FROM usage_deltas_v1), now() - interval '1 month'),
-      now() + interval '2 months');
+      least((SELECT min(logout) FROM sessions_v1), (SELECT min(t1) FROM usage_deltas_v1), (SELECT min(hour) FROM usage_hourly_v1),
+            now() - interval '1 month'),
+      greatest((SELECT max(hour) FROM usage_hourly_v1), now() + interval '2 months'));
+    INSERT INTO usage_hourly (account_id, hour, seconds, input_octets, output_octets)
+      SELECT account_id, hour, seconds, input_octets, output_octets FROM usage_hourly_v1;
+    DROP TABLE usage_hourly_v1;
     INSERT INTO sessions (id, nas_id, port_id, account_id, acct_session_id, login, logout, last_update, session_time,
                           input_octets, output_octets, input_packets, output_packets, framed_ip, calling_station_id,
                           called_station_id, terminate_cause, close_reason, logout_estimated, flags, interim_count,
@@ -434,8 +466,15 @@ export async function down(knex: Knex): Promise<void> {
           GROUP BY p.hour, d.account_id) l
     WHERE u.hour = l.hour AND u.account_id = l.account_id;
     DROP TABLE usage_deltas_v2;
-    DELETE FROM usage_hourly u WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = u.account_id);
-    ALTER TABLE usage_hourly ADD CONSTRAINT usage_hourly_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE;
+    ALTER TABLE usage_hourly RENAME TO usage_hourly_v2;
+    CREATE TABLE usage_hourly (
+      account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE, hour timestamptz NOT NULL,
+      seconds double precision NOT NULL DEFAULT 0, input_octets numeric NOT NULL DEFAULT 0,
+      output_octets numeric NOT NULL DEFAULT 0, PRIMARY KEY (hour, account_id));
+    CREATE INDEX usage_hourly_account_idx ON usage_hourly (account_id, hour);
+    INSERT INTO usage_hourly SELECT h.account_id, h.hour, h.seconds, h.input_octets, h.output_octets
+      FROM usage_hourly_v2 h JOIN accounts a ON a.id = h.account_id;
+    DROP TABLE usage_hourly_v2;
 
     DROP TABLE journal;
     ALTER TABLE journal_legacy RENAME TO journal;
