@@ -1,17 +1,25 @@
 // `radtrack reconcile` (accounting.md §10): close stale sessions, report silent NASes. Run by cron.
 //
-// A session is stale when it is open and its last update is older than its NAS's quiet limit: 3 × the NAS's
-// interim interval, or --stale-after for every NAS. It is closed at logout = last_update (never "now": nothing
-// shows it lasted longer), close_reason 'stale', logout_estimated. Its covered interval [login, last_update]
-// does not change, so usage needs no delta.
+// A session is stale when it is open and its last update is older than its NAS's quiet limit
+// (src/accounting/heartbeat.ts). It is closed at logout = last_update (never "now": nothing shows it lasted
+// longer), close_reason 'stale', logout_estimated, session time logout − login (closeAsStale).
 //
-// A NAS is silent when no packet at all (Status-Server included) came within that limit; one never heard from
-// counts once it has been registered that long. Its sessions are stale too, but they are left open unless
-// closeSilent: a silent NAS is more often unreachable than down, and its users are then still online — closing
-// them would turn every later Interim into a late_interim on a closed session.
-import type { Knex } from 'knex';
-import { SILENT_AFTER_INTERVALS } from '../reports/nas-status.ts';
-import { withJobLock } from './job-lock.ts';
+// A NAS is silent when nothing at all (Status-Server included) came within that limit. Its sessions are stale
+// too, but they are left open unless closeSilent: a silent NAS is more often unreachable than down, and its
+// users are then still online — closing them would turn every later Interim into a late_interim.
+//
+// The run holds the 'reconcile' job lease (another run at the same time skips) and closes sessions a page at a
+// time, each page one short transaction that first takes its NAS's ingest locks — the same locks, in the same
+// order, as the listener (src/db/ingest-locks.ts) — so a listener batch and reconcile never interleave on one
+// session and cannot deadlock. A session the listener updated meanwhile is read after that update, and is no
+// longer stale.
+import { isSilent, quietLimitSeconds } from '../accounting/heartbeat.ts';
+import { closeAsStale } from '../accounting/session-machine.ts';
+import type { SessionState } from '../accounting/session.ts';
+import { IngestConnection } from '../db/sql/ingest.ts';
+import { withJobLease, type JobLease } from '../db/sql/job-locks.ts';
+import { nasHeartbeats, type NasHeartbeatRow } from '../db/sql/nas.ts';
+import type { Database } from '../db/open.ts';
 
 export interface ReconcileOptions {
   now: Date;
@@ -19,6 +27,8 @@ export interface ReconcileOptions {
   staleAfterSeconds?: number;
   closeSilent: boolean;
   dryRun: boolean;
+  /** Sessions closed per transaction. */
+  pageSize?: number;
 }
 
 export interface StaleSession {
@@ -41,12 +51,16 @@ export interface SilentNas {
 }
 
 export interface ReconcileSummary {
-  /** Another run held the lock; nothing was looked at. */
+  /** Another run held the lease; nothing was looked at. */
   skipped: boolean;
+  /** Who held it, when skipped. */
+  held_by?: string;
   dry_run: boolean;
   at: Date;
-  /** Sessions closed as stale (or, in a dry run, that would be). */
-  closed: StaleSession[];
+  /** How many sessions were closed as stale (or, in a dry run, would be). */
+  closed: number;
+  /** The first LISTED_SESSIONS of them, by NAS and id. */
+  closed_sessions: StaleSession[];
   /** Stale sessions of silent NASes left open (no closeSilent). */
   left_open: number;
   silent_nas: SilentNas[];
@@ -55,64 +69,112 @@ export interface ReconcileSummary {
   back_up: string[];
 }
 
+/** A summary names this many closed sessions; the rest are counted (a year-old backlog can be millions). */
+export const LISTED_SESSIONS = 1000;
+
+const DEFAULT_PAGE = 5000;
+/** SQLSTATE check_violation: a closed session's month has no partition yet. */
+const NO_PARTITION = '23514';
+
 /** Something a cron job should hear about: sessions closed, or the set of down NASes changed. */
 export function reconcileChanged(s: ReconcileSummary): boolean {
-  return s.closed.length > 0 || s.newly_down.length > 0 || s.back_up.length > 0;
+  return s.closed > 0 || s.newly_down.length > 0 || s.back_up.length > 0;
 }
 
-// Per NAS: its quiet limit and whether it is silent, as of :now.
-const NAS_QUIET_SQL = `
-  SELECT n.id, host(n.address) AS address, n.name, n.last_seen,
-         coalesce(:stale_after::int, :intervals::int * n.interim_interval) AS quiet_limit_seconds,
-         coalesce(n.last_seen, n.created_at) < :now::timestamptz
-           - make_interval(secs => coalesce(:stale_after::int, :intervals::int * n.interim_interval)) AS silent
-  FROM nas n`;
-
-// Open sessions past their NAS's quiet limit. They are selected FOR UPDATE: a row the listener changed meanwhile
-// (a late Stop, a new Interim) is re-evaluated after its lock is released, so it is never closed over the update.
-const STALE_FROM_WHERE = `
-  FROM sessions s
-  JOIN (${NAS_QUIET_SQL}) q ON q.id = s.nas_id
-  JOIN accounts a ON a.id = s.account_id
-  WHERE s.logout IS NULL AND s.last_update < :now::timestamptz - make_interval(secs => q.quiet_limit_seconds)`;
-
-const STALE_COLUMNS = 's.id, a.username, q.address AS nas_ip, s.login, s.last_update, q.silent AS silent_nas';
-
-export async function reconcile(knex: Knex, opts: ReconcileOptions): Promise<ReconcileSummary> {
-  const bindings = { now: opts.now, stale_after: opts.staleAfterSeconds ?? null, intervals: SILENT_AFTER_INTERVALS };
-  const outcome = await withJobLock(knex, 'reconcile', { wait: false }, async (trx, state) => {
-    const { rows: candidates } = await trx.raw<{ rows: StaleSession[] }>(
-      `SELECT ${STALE_COLUMNS} ${STALE_FROM_WHERE} ORDER BY s.nas_id, s.last_update${opts.dryRun ? '' : ' FOR UPDATE OF s'}`,
-      bindings,
-    );
-    const toClose = candidates.filter((c) => opts.closeSilent || !c.silent_nas);
-    if (!opts.dryRun && toClose.length > 0) {
-      await trx.raw(
-        `UPDATE sessions SET logout = last_update, close_reason = 'stale', logout_estimated = true, updated_at = :now
-         WHERE id = ANY (:ids::bigint[]) AND logout IS NULL`,
-        { now: opts.now, ids: `{${toClose.map((c) => c.id).join(',')}}` },
-      );
-    }
-    const { rows: silent } = await trx.raw<{ rows: SilentNas[] }>(
-      `SELECT q.address, q.name, q.last_seen, q.quiet_limit_seconds,
-              (SELECT count(*)::int FROM sessions s WHERE s.nas_id = q.id AND s.logout IS NULL) AS open_sessions
-       FROM (${NAS_QUIET_SQL}) q WHERE q.silent ORDER BY q.address`,
-      bindings,
-    );
+export async function reconcile(db: Pick<Database, 'knex' | 'connection'>, opts: ReconcileOptions): Promise<ReconcileSummary> {
+  const outcome = await withJobLease(db.knex, 'reconcile', { wait: false }, async (lease, state) => {
+    const summary = await run(db, opts, lease);
     const before = new Set(Array.isArray(state.down) ? (state.down as string[]) : []);
-    const down = silent.map((n) => n.address);
-    const summary: ReconcileSummary = {
-      skipped: false,
-      dry_run: opts.dryRun,
-      at: opts.now,
-      closed: toClose,
-      left_open: candidates.length - toClose.length,
-      silent_nas: silent,
-      newly_down: down.filter((a) => !before.has(a)),
-      back_up: [...before].filter((a) => !down.includes(a)),
-    };
+    const down = summary.silent_nas.map((n) => n.address);
+    summary.newly_down = down.filter((a) => !before.has(a));
+    summary.back_up = [...before].filter((a) => !down.includes(a));
     return { value: summary, state: opts.dryRun ? undefined : { down } };
   });
   if (outcome.ran) return outcome.value;
-  return { skipped: true, dry_run: opts.dryRun, at: opts.now, closed: [], left_open: 0, silent_nas: [], newly_down: [], back_up: [] };
+  return {
+    skipped: true, held_by: outcome.holder, dry_run: opts.dryRun, at: opts.now,
+    closed: 0, closed_sessions: [], left_open: 0, silent_nas: [], newly_down: [], back_up: [],
+  };
+}
+
+async function run(db: Pick<Database, 'knex' | 'connection'>, opts: ReconcileOptions, lease: JobLease): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    skipped: false, dry_run: opts.dryRun, at: opts.now,
+    closed: 0, closed_sessions: [], left_open: 0, silent_nas: [], newly_down: [], back_up: [],
+  };
+  const nases = await nasHeartbeats(db.knex);
+  const conn = await IngestConnection.open(db.connection);
+  try {
+    for (const nas of nases) {
+      const limit = quietLimitSeconds(nas.interim_interval, opts.staleAfterSeconds);
+      const silent = isSilent({ lastSeen: nas.last_seen, createdAt: nas.created_at, interimInterval: nas.interim_interval }, opts.now, opts.staleAfterSeconds);
+      if (silent) summary.silent_nas.push(silentNas(nas, limit));
+      const before = new Date(opts.now.getTime() - limit * 1000);
+      const close = !opts.dryRun && (opts.closeSilent || !silent);
+      await eachStalePage(conn, nas, before, close, opts.pageSize ?? DEFAULT_PAGE, lease, (page) => {
+        if (!opts.closeSilent && silent) return void (summary.left_open += page.length);
+        summary.closed += page.length;
+        for (const { session, username } of page) {
+          if (summary.closed_sessions.length >= LISTED_SESSIONS) break;
+          summary.closed_sessions.push({
+            id: session.id!, username, nas_ip: nas.address, login: session.login, last_update: session.lastUpdate, silent_nas: silent,
+          });
+        }
+      });
+    }
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+  return summary;
+}
+
+function silentNas(nas: NasHeartbeatRow, limit: number): SilentNas {
+  return { address: nas.address, name: nas.name, last_seen: nas.last_seen, quiet_limit_seconds: limit, open_sessions: Number(nas.open_sessions) };
+}
+
+type Page = { session: SessionState; username: string }[];
+
+/**
+ * The NAS's open sessions last updated before `before`, a page at a time. With `close`, each page is closed in
+ * its own transaction under the NAS's ingest locks, and read inside it.
+ */
+async function eachStalePage(
+  conn: IngestConnection,
+  nas: NasHeartbeatRow,
+  before: Date,
+  close: boolean,
+  pageSize: number,
+  lease: JobLease,
+  seen: (page: Page) => void,
+): Promise<void> {
+  for (let after = 0n; ; ) {
+    lease.check();
+    const page = close ? await closePage(conn, nas.id, before, after, pageSize) : await conn.quietSessionsOfNas(nas.id, before, after, pageSize);
+    if (page.length === 0) return;
+    seen(page);
+    after = page[page.length - 1]!.session.id!;
+  }
+}
+
+async function closePage(conn: IngestConnection, nasId: bigint, before: Date, after: bigint, pageSize: number): Promise<Page> {
+  for (let attempt = 0; ; attempt++) {
+    let page: Page = [];
+    await conn.begin();
+    try {
+      await conn.lockNas(nasId);
+      page = await conn.quietSessionsOfNas(nasId, before, after, pageSize);
+      for (const { session } of page) closeAsStale(session);
+      const ids = page.map((p) => p.session.id!);
+      await conn.write({ openLeaving: ids, closedLeaving: [], updated: [], inserted: page.map((p) => p.session), journal: [], usage: [] });
+      await conn.commit();
+      return page;
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      if (attempt > 0 || page.length === 0 || (err as { code?: string }).code !== NO_PARTITION) throw err;
+      // Sessions quiet since a month that has no partition yet (the listener makes them a month ahead of now
+      // only): make the months of this page's logouts, once.
+      const logouts = page.map((p) => p.session.lastUpdate.getTime());
+      await conn.ensurePartitions(new Date(Math.min(...logouts)), new Date(Math.max(...logouts)));
+    }
+  }
 }

@@ -32,10 +32,12 @@ describe('radtrack reconcile (CLI)', () => {
   });
 
   it('--format json: the summary, with the session closed at its last update', async () => {
-    const summary = await radtrackJson<{ skipped: boolean; closed: { id: number; last_update: string }[]; silent_nas: unknown[] }>(['reconcile', '--stale-after', '10m']);
-    expect(summary.skipped).to.equal(false);
-    expect(summary.closed.map((c) => c.id)).to.deep.equal([Number(stale)]);
+    const summary = await radtrackJson<{ skipped: boolean; closed: number; closed_sessions: { id: number; last_update: string }[]; silent_nas: unknown[] }>(
+      ['reconcile', '--stale-after', '10m'],
+    );
+    expect([summary.skipped, summary.closed]).to.deep.equal([false, 1]);
+    expect(summary.closed_sessions.map((c) => c.id)).to.deep.equal([Number(stale)]);
     const [row] = await testKnex()('sessions').where({ id: stale });
-    expect(row.logout.toISOString().replace('.000Z', 'Z')).to.equal(summary.closed[0]!.last_update);
+    expect(row.logout.toISOString().replace('.000Z', 'Z')).to.equal(summary.closed_sessions[0]!.last_update);
   });
 });

@@ -123,6 +123,7 @@ export const NAS_STATUS_COLUMNS: readonly Column<NasStatusRow>[] = [
   'malformed',
   { key: 'bad_authenticator', header: 'bad_auth' },
   { key: 'unsupported_code', header: 'bad_code' },
+  { key: 'unprocessable', header: 'unproc' },
   { key: 'clock_skew', header: 'skew' },
 ];
 

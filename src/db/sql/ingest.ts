@@ -9,6 +9,7 @@ import '../int8.ts';
 import type { SessionState } from '../../accounting/session.ts';
 import { encodeArray, encodeCompositeArray, type ColumnValue, type CompositeType } from '../binary.ts';
 import type { PgConnection } from '../knex.ts';
+import { nasLockKeys } from '../ingest-locks.ts';
 import { sessionFromRow, type DbSession } from '../rows.ts';
 
 export interface JournalRow {
@@ -204,6 +205,24 @@ export class IngestConnection {
       values: [String(nasId), at, String(afterId), limit],
     });
     return rows.map(sessionFromRow);
+  }
+
+  /**
+   * Open sessions of a NAS whose last update is before `before`, by id after `afterId` (keyset pages), each with
+   * its account's username.
+   */
+  async quietSessionsOfNas(nasId: bigint, before: Date, afterId: bigint, limit: number): Promise<{ session: SessionState; username: string }[]> {
+    const { rows } = await this.query<DbSession & { username: string }>({
+      text: `SELECT s.*, a.username FROM sessions_open s JOIN accounts a ON a.id = s.account_id
+              WHERE s.nas_id = $1 AND s.last_update < $2 AND s.id > $3 ORDER BY s.id LIMIT $4`,
+      values: [String(nasId), before, String(afterId), limit],
+    });
+    return rows.map((r) => ({ session: sessionFromRow(r), username: r.username }));
+  }
+
+  /** Every ingest lock of a NAS, for this transaction (src/db/ingest-locks.ts): no listener writes its sessions. */
+  async lockNas(nasId: bigint): Promise<void> {
+    await this.query({ text: 'SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::int8[]) AS k', values: [encodeArray('int8', nasLockKeys(nasId))] });
   }
 
   /** The NAS's last recorded restart, and records a later one (never moves backwards). */

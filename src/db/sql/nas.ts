@@ -1,4 +1,5 @@
-// The nas table family: the registry the listener reads, and the tallies it writes back every second.
+// The nas table family: the registry the listener reads, the tallies it writes back every second, and each NAS's
+// heartbeat and counters as reports and reconcile read them.
 import type { Knex } from 'knex';
 import type { PortPolicy } from '../../accounting/port-policy.ts';
 import type { TallySnapshot } from '../../ingest/tally.ts';
@@ -81,4 +82,39 @@ export async function addUnknownSources(db: Db, sources: TallySnapshot['unknown'
        SELECT address FROM unknown_sources ORDER BY last_seen DESC OFFSET ?)`,
     [JSON.stringify(sources.map((s) => ({ address: s.address, first_seen: s.firstSeen, last_seen: s.lastSeen, count: s.count }))), MAX_UNKNOWN_SOURCES],
   );
+}
+
+export interface NasHeartbeatRow {
+  id: bigint;
+  address: string;
+  name: string | null;
+  port_policy: PortPolicy;
+  interim_interval: number;
+  created_at: Date;
+  last_seen: Date | null;
+  last_restart: Date | null;
+  open_sessions: bigint;
+  accepted: bigint;
+  duplicates: bigint;
+  malformed: bigint;
+  bad_authenticator: bigint;
+  unsupported_code: bigint;
+  unprocessable: bigint;
+  /** Event-Timestamp − arrival of the latest packet that carried one, in seconds. */
+  clock_skew: bigint | null;
+}
+
+/** Every NAS with its heartbeat (§5), packet counters and open sessions, by address. */
+export async function nasHeartbeats(db: Db): Promise<NasHeartbeatRow[]> {
+  const { rows } = await db.raw<{ rows: NasHeartbeatRow[] }>(
+    `SELECT n.id, host(n.address) AS address, n.name, n.port_policy, n.interim_interval, n.created_at, n.last_seen,
+            n.last_restart, coalesce(o.open_sessions, 0) AS open_sessions, n.accepted, n.duplicates,
+            n.discard_malformed AS malformed, n.discard_bad_authenticator AS bad_authenticator,
+            n.discard_unsupported_code AS unsupported_code, n.discard_unprocessable AS unprocessable,
+            n.clock_skew_seconds AS clock_skew
+       FROM nas n
+       LEFT JOIN (SELECT nas_id, count(*) AS open_sessions FROM sessions_open GROUP BY nas_id) o ON o.nas_id = n.id
+      ORDER BY n.address`,
+  );
+  return rows;
 }
