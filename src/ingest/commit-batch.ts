@@ -11,7 +11,7 @@ import { effectiveRestartTime } from '../accounting/session-machine.ts';
 import type { SessionState } from '../accounting/session.ts';
 import type { BatchWrite, IngestConnection, JournalRow } from '../db/sql/ingest.ts';
 import { BatchState, type ItemOutcome } from './batch-state.ts';
-import { ingestLockKey, nasLockKeys, sortKeys } from '../db/ingest-locks.ts';
+import { ingestLockKey, nasLockKeys, sortKeys } from '../db/sql/ingest-locks.ts';
 import type { IdCaches } from './id-caches.ts';
 import type { IngestItem, IngestOutcome } from './item.ts';
 

@@ -13,7 +13,7 @@ import { acctStatusTypeName, readAccountingAttributes } from '../protocol/attrib
 import { isAuthenticAccountingRequest, isAuthenticStatusServer } from '../protocol/authenticator.ts';
 import { CODE, decodePacket, type RadiusPacket } from '../protocol/decode.ts';
 import { encodeAccountingResponse } from '../protocol/encode.ts';
-import { sessionBucket } from '../db/ingest-locks.ts';
+import { sessionBucket } from '../db/sql/ingest-locks.ts';
 import { DedupeCache } from './dedupe-cache.ts';
 import type { IngestItem, IngestOutcome } from './item.ts';
 import { describeError, makeLaneBatcher, UnstorableError, type LaneChoice } from './lanes.ts';

@@ -10,7 +10,7 @@
 //
 // The run holds the 'reconcile' job lease (another run at the same time skips) and closes sessions a page at a
 // time, each page one short transaction that first takes its NAS's ingest locks — the same locks, in the same
-// order, as the listener (src/db/ingest-locks.ts) — so a listener batch and reconcile never interleave on one
+// order, as the listener (src/db/sql/ingest-locks.ts) — so a listener batch and reconcile never interleave on one
 // session and cannot deadlock. A session the listener updated meanwhile is read after that update, and is no
 // longer stale.
 import { isSilent, quietLimitSeconds } from '../accounting/heartbeat.ts';

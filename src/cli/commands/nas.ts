@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
-import { addNas, listUnknownSources, PORT_POLICIES, removeNas, updateNas, type NasRow, type NasSettings } from '../../admin/nas.ts';
+import { PORT_POLICIES } from '../../accounting/port-policy.ts';
+import { addNas, removeNas, updateNas, type NasSettings } from '../../admin/nas.ts';
+import { listUnknownSources, type NasRow } from '../../db/sql/nas.ts';
 import { nasStatus, type NasStatusRow } from '../../reports/nas-status.ts';
 import { describeRange, parseDuration, parseIp, resolveSecret, type DurationRange } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';

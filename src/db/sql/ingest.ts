@@ -9,7 +9,7 @@ import '../int8.ts';
 import type { SessionState } from '../../accounting/session.ts';
 import { encodeArray, encodeCompositeArray, type ColumnValue, type CompositeType } from '../binary.ts';
 import type { PgConnection } from '../knex.ts';
-import { nasLockKeys } from '../ingest-locks.ts';
+import { nasLockKeys } from './ingest-locks.ts';
 import { sessionFromRow, type DbSession } from '../rows.ts';
 
 export interface JournalRow {
@@ -220,7 +220,7 @@ export class IngestConnection {
     return rows.map((r) => ({ session: sessionFromRow(r), username: r.username }));
   }
 
-  /** Every ingest lock of a NAS, for this transaction (src/db/ingest-locks.ts): no listener writes its sessions. */
+  /** Every ingest lock of a NAS, for this transaction (src/db/sql/ingest-locks.ts): no listener writes its sessions. */
   async lockNas(nasId: bigint): Promise<void> {
     await this.query({ text: 'SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::int8[]) AS k', values: [encodeArray('int8', nasLockKeys(nasId))] });
   }

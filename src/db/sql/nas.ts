@@ -1,5 +1,6 @@
-// The nas table family: the registry the listener reads, the tallies it writes back every second, and each NAS's
-// heartbeat and counters as reports and reconcile read them.
+// The nas table family: registration (add, change, remove), the registry the listener reads, the tallies it
+// writes back every second, unknown sources, and each NAS's heartbeat and counters as reports and reconcile read
+// them. The quiet rule over those heartbeats is src/accounting/heartbeat.ts.
 import type { Knex } from 'knex';
 import type { PortPolicy } from '../../accounting/port-policy.ts';
 import type { TallySnapshot } from '../../ingest/tally.ts';
@@ -117,4 +118,65 @@ export async function nasHeartbeats(db: Db): Promise<NasHeartbeatRow[]> {
       ORDER BY n.address`,
   );
   return rows;
+}
+
+/** A NAS as shown to people: everything but the secret. */
+export interface NasRow {
+  address: string;
+  name: string | null;
+  port_policy: PortPolicy;
+  interim_interval: number;
+}
+
+/** The columns `nas add|set` may write; a secret is written here and never read back but by the listener. */
+export interface NasColumns {
+  secret?: string;
+  name?: string;
+  port_policy?: PortPolicy;
+  interim_interval?: number;
+}
+
+const PUBLIC_NAS_COLUMNS = 'host(address) AS address, name, port_policy, interim_interval';
+
+/** Registers a NAS; null when one with that address exists already. */
+export async function insertNas(db: Db, address: string, columns: NasColumns & { secret: string }): Promise<NasRow | null> {
+  const rows = await db('nas')
+    .insert({ address, ...columns })
+    .onConflict('address')
+    .ignore()
+    .returning(db.raw(PUBLIC_NAS_COLUMNS));
+  return (rows[0] as NasRow | undefined) ?? null;
+}
+
+/** Changes a NAS and bumps updated_at (nasRegistryVersion); null when no NAS has that address. */
+export async function updateNasByAddress(db: Db, address: string, columns: NasColumns): Promise<NasRow | null> {
+  const rows = await db('nas')
+    .whereRaw('address = ?::inet', [address])
+    .update({ ...columns, updated_at: db.fn.now() })
+    .returning(db.raw(PUBLIC_NAS_COLUMNS));
+  return (rows[0] as NasRow | undefined) ?? null;
+}
+
+export async function nasIdByAddress(db: Db, address: string): Promise<bigint | null> {
+  const row = await db('nas').whereRaw('address = ?::inet', [address]).first<{ id: bigint } | undefined>('id');
+  return row?.id ?? null;
+}
+
+/** Deletes a NAS and, by cascade, its ports; the caller has made sure no session references it. */
+export async function deleteNas(db: Db, id: bigint): Promise<void> {
+  await db('nas').where('id', id.toString()).delete();
+}
+
+export interface UnknownSourceRow {
+  address: string;
+  first_seen: Date;
+  last_seen: Date;
+  count: bigint;
+}
+
+/** Sources that sent datagrams but are not registered, most recently heard first. */
+export async function listUnknownSources(db: Db): Promise<UnknownSourceRow[]> {
+  return db('unknown_sources')
+    .select(db.raw('host(address) as address'), 'first_seen', 'last_seen', 'count')
+    .orderBy([{ column: 'last_seen', order: 'desc' }, 'address']);
 }
