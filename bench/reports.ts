@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { createKnex } from '../src/db/knex.ts';
 import { migrateLatest } from '../src/db/migrations.ts';
 import { monthPeriod, rangePeriod, type Period } from '../src/reports/period.ts';
-import { whoHeld } from '../src/reports/session-reports.ts';
+import { whoHeld } from '../src/db/sql/sessions.ts';
 import { topUsage, usageByAccount } from '../src/reports/usage.ts';
 
 const DB_NAME = 'radtrack_bench_reports';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { conflictSessions, onlineSessions, whoHeld } from '../../src/reports/session-reports.ts';
+import { conflictSessions, onlineSessions, whoHeld } from '../../src/db/sql/sessions.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
 import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
 

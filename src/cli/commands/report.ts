@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { currentMonth, monthPeriod, periodHours, PeriodError, rangePeriod, type Period } from '../../reports/period.ts';
 import { quotaReport, type QuotaRecord } from '../../reports/quota.ts';
-import { conflictSessions, onlineSessions, whoHeld } from '../../reports/session-reports.ts';
+import { conflictSessions, onlineSessions, whoHeld } from '../../db/sql/sessions.ts';
 import { topUsage, usageByAccount, type UsageRecord } from '../../reports/usage.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
 import { defineCommand, withDatabase, type ArgvOf, type GlobalArgs } from '../context.ts';

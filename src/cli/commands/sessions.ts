@@ -1,4 +1,4 @@
-import { DEFAULT_SESSION_LIMIT, listSessions, type SessionRow } from '../../admin/sessions.ts';
+import { DEFAULT_SESSION_LIMIT, listSessions, type SessionRow } from '../../db/sql/sessions.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
 import { defineCommand, withDatabase } from '../context.ts';
 import { printRows, showBytes, showDuration, type Column } from '../output.ts';
