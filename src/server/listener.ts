@@ -9,6 +9,7 @@ import { ConnectError, isDataError } from '../db/errors.ts';
 import type { PgConnection } from '../db/knex.ts';
 import { IngestConnection } from '../db/sql/ingest.ts';
 import { addNasTallies, addUnknownSources } from '../db/sql/nas.ts';
+import { ensurePartitions } from '../db/sql/partitions.ts';
 import { commitBatch } from '../ingest/commit-batch.ts';
 import { IdCaches } from '../ingest/id-caches.ts';
 import { makeIngest, type Ingest } from '../ingest/pipeline.ts';
@@ -106,7 +107,7 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
     maxPending: opts.maxPending,
   });
 
-  await ensurePartitions(knex, log);
+  await ensureNextPartitions(knex, log);
   socket.on('message', (buf, rinfo) => ingest.handleDatagram(buf, { address: normalizeAddress(rinfo.address), port: rinfo.port }));
   socket.on('error', (err) => log.error(`udp: socket error: ${err.message}`));
   try {
@@ -130,7 +131,7 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
     void flushTally();
   }, opts.tallyFlushMs);
   housekeeping.unref();
-  const partitions = setInterval(() => void ensurePartitions(knex, log), PARTITION_CHECK_MS);
+  const partitions = setInterval(() => void ensureNextPartitions(knex, log), PARTITION_CHECK_MS);
   partitions.unref();
 
   let stopping: Promise<void> | null = null;
@@ -158,9 +159,9 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
 }
 
 /** Monthly partitions from last month to two months ahead: event times are never more than 7 days off. */
-async function ensurePartitions(knex: Knex, log: Logger): Promise<void> {
+async function ensureNextPartitions(knex: Knex, log: Logger): Promise<void> {
   try {
-    await knex.raw('SELECT radtrack_ensure_partitions(?, ?)', [new Date(Date.now() - MONTH_MS), new Date(Date.now() + 2 * MONTH_MS)]);
+    await ensurePartitions(knex, new Date(Date.now() - MONTH_MS), new Date(Date.now() + 2 * MONTH_MS));
   } catch (err) {
     log.warn(`partitions: cannot make next months' partitions (${(err as Error).message.split('\n')[0]}); retrying in an hour, and on demand`);
   }
