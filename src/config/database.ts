@@ -1,9 +1,13 @@
 import { resolve } from 'node:path';
 
-/** Where the data lives: a PostgreSQL server, or the embedded PGlite in a data folder (cli.md "Database selection"). */
+/**
+ * Where the data lives: a PostgreSQL server, or the embedded PGlite in a data folder (docs/cli.md "Database
+ * selection"). `idleInTransactionMs`: how long the embedded server lets a client sit idle inside a
+ * transaction before it ends that client (RADTRACK_IDLE_IN_TRANSACTION_MS; default EMBEDDED_IDLE_MS).
+ */
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
-  | { kind: 'embedded'; dataDir: string };
+  | { kind: 'embedded'; dataDir: string; idleInTransactionMs?: number };
 
 export interface DatabaseOptions {
   db?: string;
@@ -13,7 +17,9 @@ export interface DatabaseOptions {
 export function resolveDatabaseTarget(opts: DatabaseOptions, env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
   const url = opts.db || env.DATABASE_URL;
   if (url) return { kind: 'postgres', url };
-  return { kind: 'embedded', dataDir: resolve(opts.dataDir || env.RADTRACK_DATA_DIR || './data') };
+  const dataDir = resolve(opts.dataDir || env.RADTRACK_DATA_DIR || './data');
+  const idle = Number(env.RADTRACK_IDLE_IN_TRANSACTION_MS);
+  return Number.isInteger(idle) && idle > 0 ? { kind: 'embedded', dataDir, idleInTransactionMs: idle } : { kind: 'embedded', dataDir };
 }
 
 /** A target for messages: never includes a password. */

@@ -36,7 +36,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions): P
     connection = target.url;
     knex = createKnex(connection, poolMax);
   } else {
-    ({ knex, host, connection } = await connectEmbedded(target.dataDir, opts, poolMax));
+    ({ knex, host, connection } = await connectEmbedded(target, opts, poolMax));
   }
   const db: Database = {
     knex,
@@ -68,10 +68,11 @@ const EMBEDDED_WAIT_MS = 120_000;
  * release the lock: then wait and look again.
  */
 async function connectEmbedded(
-  dataDir: string,
+  target: Extract<DatabaseTarget, { kind: 'embedded' }>,
   opts: OpenOptions,
   poolMax: number,
 ): Promise<{ knex: Knex; host: EmbeddedHost | null; connection: PgConnection }> {
+  const { dataDir } = target;
   const deadline = Date.now() + EMBEDDED_WAIT_MS;
   for (;;) {
     const holder = opts.exclusive ? null : readLock(dataDir);
@@ -89,7 +90,7 @@ async function connectEmbedded(
       }
     }
     try {
-      const host = await startEmbeddedHost(dataDir, opts.role);
+      const host = await startEmbeddedHost(dataDir, opts.role, undefined, { idleInTransactionMs: target.idleInTransactionMs });
       const connection = embeddedConnection(host.socketDir);
       return { knex: createKnex(connection, poolMax), host, connection };
     } catch (err) {

@@ -34,8 +34,7 @@ export async function mochaGlobalSetup(): Promise<void> {
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'radtrack-test-'));
     // Short, so the test of a client left idle in a transaction runs quickly (production default 30 s).
-    process.env.RADTRACK_IDLE_IN_TRANSACTION_MS = '2000';
-    host = await startEmbeddedHost(dataDir, 'test');
+    host = await startEmbeddedHost(dataDir, 'test', undefined, { idleInTransactionMs: 2000 });
     process.env.RADTRACK_TEST_DATA_DIR = dataDir;
   }
   const { testConnection } = await import('../helpers/db.ts');

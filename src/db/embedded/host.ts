@@ -26,6 +26,15 @@ export interface WorkerInput {
   socketDir: string;
   /** Started after a lost PGlite: retry opening until the files can be opened (e.g. the disk has room). */
   reopening: boolean;
+  /** A client idle inside a transaction this long is ended: PGlite is one session, and it would hold everyone. */
+  idleInTransactionMs: number;
+}
+
+/** Production default of WorkerInput.idleInTransactionMs. */
+export const EMBEDDED_IDLE_MS = 30_000;
+
+export interface EmbeddedHostOptions {
+  idleInTransactionMs?: number;
 }
 
 export type FromWorker =
@@ -63,12 +72,23 @@ function spawnWorker(data: WorkerInput, log: Logger): Worker {
  * Opens the embedded database in `dataDir` for this process (takes the lock) and serves it on a socket.
  * `log` receives what the database worker reports: a lost PGlite, and its recovery.
  */
-export async function startEmbeddedHost(dataDir: string, role: string, log: Logger = makeStderrLogger()): Promise<EmbeddedHost> {
+export async function startEmbeddedHost(
+  dataDir: string,
+  role: string,
+  log: Logger = makeStderrLogger(),
+  opts: EmbeddedHostOptions = {},
+): Promise<EmbeddedHost> {
   const socketDir = join(dataDir, 'run');
   makeOwnerOnlyDir(dataDir); // before the lock file is created in it; the worker repairs what is inside
   const lock = acquireLock(dataDir, { pid: process.pid, socketDir, role });
   if (!lock.ok) throw new EmbeddedLockedError(dataDir, lock.holder);
-  const input: WorkerInput = { dataDir, pgDataDir: join(dataDir, 'pgdata'), socketDir, reopening: false };
+  const input: WorkerInput = {
+    dataDir,
+    pgDataDir: join(dataDir, 'pgdata'),
+    socketDir,
+    reopening: false,
+    idleInTransactionMs: opts.idleInTransactionMs ?? EMBEDDED_IDLE_MS,
+  };
   let worker = spawnWorker(input, log);
   const started = new Promise<void>((resolve, reject) => {
     worker.once('error', reject);

@@ -18,8 +18,7 @@ const input = workerData as WorkerInput;
 const post = (msg: FromWorker) => parentPort!.postMessage(msg);
 const stopping = new AbortController();
 const socketPath = join(input.socketDir, '.s.PGSQL.5432');
-const idleMs = Number(process.env.RADTRACK_IDLE_IN_TRANSACTION_MS) || 30_000;
-const server = new WireServer(lose, idleMs);
+const server = new WireServer(lose, input.idleInTransactionMs);
 let opening: Promise<PGlite | null> = Promise.resolve(null);
 let lost = false;
 
