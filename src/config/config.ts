@@ -18,6 +18,11 @@ export interface ListenerConfig {
 export interface ServeConfig {
   database: DatabaseTarget;
   listener: ListenerConfig;
+  /**
+   * `serve --seed-dev` (what `npm start` runs): register the development NAS (seeds/) before listening, on the
+   * embedded backend only. A server named by DATABASE_URL or --db is never seeded this way.
+   */
+  seedDev: boolean;
 }
 
 export const LISTENER_DEFAULTS: Readonly<ListenerConfig> = Object.freeze({
@@ -39,6 +44,7 @@ export interface ServeFlags {
   port?: number;
   writers?: number;
   batchSize?: number;
+  seedDev?: boolean;
 }
 
 function integer(value: unknown, name: string, min: number, max: number): number {
@@ -62,5 +68,6 @@ export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = proc
   return Object.freeze({
     database: resolveDatabaseTarget({ db: flags.db, dataDir: flags.dataDir }, env),
     listener: Object.freeze(listener),
+    seedDev: flags.seedDev ?? false,
   });
 }

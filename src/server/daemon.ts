@@ -1,7 +1,9 @@
 // `radtrack serve`: owns the database (hosting the embedded one if that is the target), runs the listener,
 // and on SIGINT/SIGTERM stops reading, commits and answers what it accepted, and closes. A second signal forces.
+import type { Knex } from 'knex';
+import { runSeeds } from '../admin/seed.ts';
 import type { ServeConfig } from '../config/config.ts';
-import { describeTarget } from '../config/database.ts';
+import { describeTarget, type DatabaseTarget } from '../config/database.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
 import { startListener, type Listener } from './listener.ts';
@@ -19,6 +21,7 @@ export async function startDaemon(config: ServeConfig, log: Logger): Promise<Dae
   const db = await openDatabase(config.database, { role: 'serve', exclusive: true, poolMax: 4 });
   let listener: Listener;
   try {
+    if (config.seedDev) await seedDev(db.knex, config.database, log);
     listener = await startListener({ ...config.listener, knex: db.knex, connection: db.connection, log });
   } catch (err) {
     await db.close();
@@ -47,6 +50,15 @@ export async function startDaemon(config: ServeConfig, log: Logger): Promise<Dae
       return stopping;
     },
   };
+}
+
+/** `serve --seed-dev`: the development NAS, on the embedded database only, and a line saying what happened. */
+async function seedDev(knex: Knex, target: DatabaseTarget, log: Logger): Promise<void> {
+  if (target.kind !== 'embedded') {
+    log.info('serve: --seed-dev: not seeding the development NAS into a PostgreSQL server; register NASes with "radtrack nas add"');
+    return;
+  }
+  for (const outcome of await runSeeds(knex)) log.info(`serve: --seed-dev (embedded database only): ${outcome.result}`);
 }
 
 /** Resolves when the daemon has stopped after SIGINT/SIGTERM; rejects if its embedded database dies. */

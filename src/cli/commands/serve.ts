@@ -11,7 +11,8 @@ function serveOptions(y: Argv<GlobalArgs>) {
     .option('host', { type: 'string', describe: `address to listen on (RADTRACK_HOST; default ${LISTENER_DEFAULTS.host})` })
     .option('port', { type: 'number', describe: `UDP port (RADTRACK_PORT; default ${LISTENER_DEFAULTS.port})` })
     .option('writers', { type: 'number', describe: `batches committed at once, one database connection each (RADTRACK_WRITERS; default ${LISTENER_DEFAULTS.lanes})` })
-    .option('batch-size', { type: 'number', describe: `most packets committed in one transaction (default ${LISTENER_DEFAULTS.batchMaxSize})` });
+    .option('batch-size', { type: 'number', describe: `most packets committed in one transaction (default ${LISTENER_DEFAULTS.batchMaxSize})` })
+    .option('seed-dev', { type: 'boolean', describe: 'register the development NAS 127.0.0.1 / testing123 first, on the embedded database only (npm start)' });
 }
 
 export const serveCommand = defineCommand({
@@ -21,7 +22,7 @@ export const serveCommand = defineCommand({
   handler: async (argv) => {
     let config;
     try {
-      config = loadServeConfig({ db: argv.db, dataDir: argv.dataDir, host: argv.host, port: argv.port, writers: argv.writers, batchSize: argv.batchSize });
+      config = loadServeConfig({ db: argv.db, dataDir: argv.dataDir, host: argv.host, port: argv.port, writers: argv.writers, batchSize: argv.batchSize, seedDev: argv.seedDev });
     } catch (err) {
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
