@@ -66,22 +66,26 @@ export async function addNasTallies(db: Db, tallies: TallySnapshot['nas']): Prom
   );
 }
 
-/** §1: sources that are not registered NASes, so an operator can see them; capped, the oldest go first. */
+/**
+ * §1: sources that are not registered NASes, so an operator can see them; capped, the least recently heard go
+ * first. Two statements: a DELETE in the INSERT's own statement would not see the rows it adds (one snapshot).
+ */
 export async function addUnknownSources(db: Db, sources: TallySnapshot['unknown']): Promise<void> {
   if (sources.length === 0) return;
   await db.raw(
-    `WITH added AS (
-       INSERT INTO unknown_sources (address, first_seen, last_seen, count)
-       SELECT address, first_seen, last_seen, count
+    `INSERT INTO unknown_sources (address, first_seen, last_seen, count)
+     SELECT address, first_seen, last_seen, count
        FROM json_to_recordset(?::json) AS r(address inet, first_seen timestamptz, last_seen timestamptz, count bigint)
-       ON CONFLICT (address) DO UPDATE SET
-         first_seen = LEAST(unknown_sources.first_seen, EXCLUDED.first_seen),
-         last_seen = GREATEST(unknown_sources.last_seen, EXCLUDED.last_seen),
-         count = unknown_sources.count + EXCLUDED.count
-       RETURNING 1)
-     DELETE FROM unknown_sources WHERE address IN (
-       SELECT address FROM unknown_sources ORDER BY last_seen DESC OFFSET ?)`,
-    [JSON.stringify(sources.map((s) => ({ address: s.address, first_seen: s.firstSeen, last_seen: s.lastSeen, count: s.count }))), MAX_UNKNOWN_SOURCES],
+     ON CONFLICT (address) DO UPDATE SET
+       first_seen = LEAST(unknown_sources.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(unknown_sources.last_seen, EXCLUDED.last_seen),
+       count = unknown_sources.count + EXCLUDED.count`,
+    [JSON.stringify(sources.map((s) => ({ address: s.address, first_seen: s.firstSeen, last_seen: s.lastSeen, count: s.count })))],
+  );
+  await db.raw(
+    `DELETE FROM unknown_sources WHERE address IN (
+       SELECT address FROM unknown_sources ORDER BY last_seen DESC, address OFFSET ?)`,
+    [MAX_UNKNOWN_SOURCES],
   );
 }
 
