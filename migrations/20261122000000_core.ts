@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 // Core schema: NAS clients, ports, accounts, sessions, journal, unknown sources, usage deltas and rollups.
-// See ../shared/spec/accounting.md; section numbers below refer to it.
+// See docs/accounting.md; section numbers below refer to it.
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

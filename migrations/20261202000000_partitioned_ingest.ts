@@ -26,7 +26,7 @@ import { PORT_POLICIES } from '../src/accounting/port-policy.ts';
 // * An Accounting-On/Off's copy is recognised by the NAS's last restart; nas.clock_skew_seconds becomes bigint
 //   (an Event-Timestamp 68 years off overflowed integer); new discard counter for unprocessable packets.
 
-// Every index costs each new session a few microseconds (bench/README.md "Indexes"), so each one here answers a
+// Every index costs each new session a few microseconds (measured while profiling the batch transaction; docs/architecture.md "Storage"), so each one here answers a
 // query that has no other way: by id (the batch's updates; ids grow, so these inserts are cheap), by identity
 // (every packet; its leading nas_id also serves "the open sessions of a NAS"), by port (§6: the unique one is
 // the database's guarantee for autoclose ports, the other serves the rest; each row is in one of them), and

@@ -7,7 +7,7 @@ const DAY_SECONDS = 86_400;
 
 /**
  * §3: Acct-Delay-Time above this is implausible; so is an Event-Timestamp further than this from arrival.
- * A NAS may be given its own limit, or none (`nas set --max-clock-offset`): one that replays old accounting.
+ * A NAS may be given its own limit, or none (nas.max_clock_offset NULL): one that replays old accounting.
  */
 export const MAX_CLOCK_OFFSET_SECONDS = 7 * DAY_SECONDS;
 

@@ -82,7 +82,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   }
 }
 
-// Explicit exit (stack-notes): a stray timer or socket in a library must not keep a finished command alive.
+// Explicit exit (docs/stack-notes.md §2): a stray timer or socket in a library must not keep a finished command alive.
 // Exit only once stdout has taken everything, so piped json/csv is never cut short.
 const code = await main(process.argv);
 process.stdout.write('', () => process.exit(code));

@@ -28,7 +28,7 @@ export interface ServeConfig {
 export const LISTENER_DEFAULTS: Readonly<ListenerConfig> = Object.freeze({
   host: '0.0.0.0',
   port: 1813, // RFC 2866 §2 (IANA radius-acct)
-  lanes: 2, // measured: bench/README.md "Lanes"
+  lanes: 2, // two batches in flight keep both cores busy on a 2-core host (docs/architecture.md "Lanes and buckets")
   batchMaxSize: 500,
   maxPending: 20_000,
   nasReloadMs: 2000,

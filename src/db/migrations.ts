@@ -7,7 +7,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.ur
 
 /**
  * Migrations are named without their extension, so a database migrated from the .ts sources and
- * one migrated from compiled .js share one history (stack-notes §3).
+ * one migrated from compiled .js share one history (docs/stack-notes.md §3).
  */
 export const migrationSource: Knex.MigrationSource<string> = {
   async getMigrations() {

@@ -17,7 +17,7 @@ export interface IngestItem {
   raw: Buffer;
   /** Status-Server: journaled as a heartbeat. */
   statusServer: boolean;
-  /** The ingest bucket of a session packet (buckets.ts); null for packets that touch no session. */
+  /** The ingest bucket of a session packet (src/db/sql/ingest-locks.ts); null for packets that touch no session. */
   bucket: number | null;
 }
 
