@@ -4,7 +4,8 @@
 import type { Knex } from 'knex';
 import type { PortPolicy } from '../../src/accounting/port-policy.ts';
 import type { CloseReason, SessionFlag, SessionState } from '../../src/accounting/session.ts';
-import { IngestConnection, type UsageRow } from '../../src/db/sql/ingest.ts';
+import { IngestConnection } from '../../src/db/sql/ingest.ts';
+import type { UsageDelta } from '../../src/db/sql/usage.ts';
 import { testConnection } from './db.ts';
 
 /** The shared secret of every test NAS. */
@@ -134,7 +135,7 @@ export async function recordSession(knex: Knex, spec: SessionSpec): Promise<bigi
     exclusivePort: false,
     ...spec.fields,
   };
-  const usage: UsageRow[] = [];
+  const usage: UsageDelta[] = [];
   for (let i = 1; i < points.length; i++) {
     const [p, q] = [points[i - 1]!, points[i]!];
     usage.push({

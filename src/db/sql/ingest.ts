@@ -10,6 +10,7 @@ import type { SessionState } from '../../accounting/session.ts';
 import { encodeArray, encodeCompositeArray, type ColumnValue, type CompositeType } from '../binary.ts';
 import type { PgConnection } from '../knex.ts';
 import { nasLockKeys } from './ingest-locks.ts';
+import type { UsageDelta } from './usage.ts';
 import { sessionFromRow, type DbSession } from '../rows.ts';
 
 export interface JournalRow {
@@ -18,16 +19,6 @@ export interface JournalRow {
   sessionId: bigint | null;
   action: string;
   raw: Buffer;
-}
-
-export interface UsageRow {
-  accountId: bigint;
-  sessionId: bigint;
-  t0: Date;
-  t1: Date;
-  seconds: number;
-  inputOctets: bigint;
-  outputOctets: bigint;
 }
 
 /** Everything one batch changed, sorted by what has to happen to each session row. */
@@ -41,7 +32,7 @@ export interface BatchWrite {
   /** New sessions, and the leaving ones in their new state. */
   inserted: SessionState[];
   journal: JournalRow[];
-  usage: UsageRow[];
+  usage: UsageDelta[];
 }
 
 interface Types {
