@@ -181,4 +181,20 @@ describe('ingest pipeline (dependencies handed in)', () => {
     expect(new Set(h.commits.map((c) => c.lane)).size, 'lanes used').to.equal(1);
     expect(h.commits.map((c) => c.items[0]!.event.kind)).to.deep.equal(['start', 'interim', 'stop']);
   });
+
+  it('Accounting-On waits for what arrived before it, runs alone, and only then do later packets go', async () => {
+    const h = harness({ lanes: 2 });
+    const kinds = () => h.commits.map((c) => c.items.map((i) => i.event.kind));
+    h.ingest.handleDatagram(start('before', { nasPort: 1 }), FROM);
+    h.ingest.handleDatagram(accountingRequest({ statusType: 'Accounting-On', eventTimestamp: NOW.getTime() / 1000 }, SECRET), FROM);
+    h.ingest.handleDatagram(start('after', { nasPort: 2 }), FROM);
+    await settle();
+    expect(kinds()).to.deep.equal([['start']]);
+    h.commits[0]!.resolve();
+    await settle();
+    expect(kinds()).to.deep.equal([['start'], ['accounting-on']]);
+    h.commits[1]!.resolve();
+    await settle();
+    expect(kinds()).to.deep.equal([['start'], ['accounting-on'], ['start']]);
+  });
 });
