@@ -10,7 +10,7 @@ function serveOptions(y: Argv<GlobalArgs>) {
   return y
     .option('host', { type: 'string', describe: `address to listen on (RADTRACK_HOST; default ${LISTENER_DEFAULTS.host})` })
     .option('port', { type: 'number', describe: `UDP port (RADTRACK_PORT; default ${LISTENER_DEFAULTS.port})` })
-    .option('writers', { type: 'number', describe: `batches committed at once, one database connection each (RADTRACK_WRITERS; default ${LISTENER_DEFAULTS.lanes})` })
+    .option('writers', { alias: 'workers', type: 'number', describe: `batches committed at once, one database connection each (RADTRACK_WRITERS; default ${LISTENER_DEFAULTS.lanes})` })
     .option('batch-size', { type: 'number', describe: `most packets committed in one transaction (default ${LISTENER_DEFAULTS.batchMaxSize})` })
     .option('seed-dev', { type: 'boolean', describe: 'register the development NAS 127.0.0.1 / testing123 first, on the embedded database only (npm start)' });
 }
