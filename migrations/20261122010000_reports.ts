@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Reports, reconciliation and purge (accounting.md §9–§10).
+// Reports, reconciliation and purge (docs/accounting.md §9–§10).
 //
 // usage_share / usage_seconds_share: the part of one usage delta [t0, t1) that falls in [a, b). One
 // definition, used by writeUsage (split at UTC hours), by the report edges (non-hour-aligned bounds) and by

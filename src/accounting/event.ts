@@ -1,6 +1,6 @@
 import type { Counters, SessionFlag } from './session.ts';
 
-/** What one accepted Accounting-Request asks of the session store (accounting.md §4). */
+/** What one accepted Accounting-Request asks of the session store (docs/accounting.md §4). */
 export interface SessionEvent {
   kind: 'start' | 'interim' | 'stop';
   /** Event time E (§3). */

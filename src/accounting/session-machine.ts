@@ -1,4 +1,4 @@
-// The session rules of accounting.md §4 and §6, as pure functions over in-memory state.
+// The session rules of docs/accounting.md §4 and §6, as pure functions over in-memory state.
 // Every rule is monotonic (login only earlier, last_update and counters only forward, a closed session never
 // reopens), which is what makes a retransmitted or reordered packet harmless.
 import type { NasRestartEvent, SessionEvent } from './event.ts';

@@ -1,4 +1,4 @@
-// Accepted packet attributes → the event the session rules apply (accounting.md §1 last row, §2, §3), with
+// Accepted packet attributes → the event the session rules apply (docs/accounting.md §1 last row, §2, §3), with
 // every value a packet claims checked against plausibility.ts first.
 import { ACCT_STATUS, type AccountingAttributes } from '../protocol/attributes.ts';
 import type { AccountingEvent } from './event.ts';

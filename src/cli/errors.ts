@@ -1,4 +1,4 @@
-// Exit status and the one-line error contract of cli.md "Exit status".
+// Exit status and the one-line error contract of docs/cli.md "Exit status".
 
 export const EXIT_OK = 0;
 /** Database unreachable, internal error, or the thing named does not exist. */

@@ -1,4 +1,4 @@
-// The radtrack command line (cli.md). Adding a command: one import and one `.command(top(x))` line in buildCli().
+// The radtrack command line (docs/cli.md). Adding a command: one import and one `.command(top(x))` line in buildCli().
 import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';

@@ -1,4 +1,4 @@
-// Output formats of cli.md "Output": an aligned table for people, one JSON document or CSV for scripts.
+// Output formats of docs/cli.md "Output": an aligned table for people, one JSON document or CSV for scripts.
 import { DateTime } from 'luxon';
 
 export const FORMATS = ['table', 'json', 'csv'] as const;
@@ -18,7 +18,7 @@ export type Column<T> =
     };
 
 export interface OutputOptions {
-  /** IANA zone for times in table and csv; json always uses UTC with `Z` (cli.md). */
+  /** IANA zone for times in table and csv; json always uses UTC with `Z` (docs/cli.md). */
   tz?: string;
   /** Table only: what to print when there are no rows. */
   empty?: string;
@@ -146,7 +146,7 @@ export function printMessage(message: string, format: Format, out: NodeJS.Writab
 
 /**
  * A warning for people: one line on stderr. Print it once the command has done its work, so that a failure
- * still leaves only its one error line (cli.md "Exit status").
+ * still leaves only its one error line (docs/cli.md "Exit status").
  */
 export function warn(message: string, err: NodeJS.WritableStream = process.stderr): void {
   err.write(`radtrack: warning: ${message}\n`);

@@ -4,7 +4,7 @@
 //   source → decode → verify → dedupe → event → batch → commit → answer
 //
 // Nothing thrown here may escape: one bad datagram never stops the listener. Nothing is answered before its
-// batch committed (accounting.md §2); a datagram that is dropped is counted, never answered.
+// batch committed (docs/accounting.md §2); a datagram that is dropped is counted, never answered.
 import { clockSkewSeconds, toAccountingEvent } from '../accounting/to-event.ts';
 import type { ClockLimit } from '../accounting/plausibility.ts';
 import type { PortPolicy } from '../accounting/port-policy.ts';

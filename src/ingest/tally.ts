@@ -3,7 +3,7 @@
 // accounting data, and keeping them off the batch transactions keeps the batches from queueing on NAS rows.
 import type { DecodeFailure } from '../protocol/decode.ts';
 
-/** Why a datagram was dropped without an answer (accounting.md §1): the one list of discard reasons. */
+/** Why a datagram was dropped without an answer (docs/accounting.md §1): the one list of discard reasons. */
 export const DISCARD_REASONS = ['malformed', 'bad_authenticator', 'unsupported_code', 'unprocessable'] as const;
 export type DiscardReason = (typeof DISCARD_REASONS)[number];
 // Every reason the decoder reports is a discard reason.

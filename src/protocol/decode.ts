@@ -28,7 +28,7 @@ export interface RadiusPacket {
   readonly hasMessageAuthenticator: boolean;
 }
 
-/** Decode failures that are a discard reason of their own (accounting.md §1). */
+/** Decode failures that are a discard reason of their own (docs/accounting.md §1). */
 export type DecodeFailure = 'malformed' | 'unsupported_code';
 
 export type DecodeResult =

@@ -14,7 +14,7 @@ export type JournalValue = string | number | RawJournalValue | { tag: number; va
 
 const ZERO_AUTHENTICATOR = Buffer.alloc(AUTHENTICATOR_LENGTH);
 
-// Every attribute, JSON-safe, for the packet journal (accounting.md §8). Names and value types come
+// Every attribute, JSON-safe, for the packet journal (docs/accounting.md §8). Names and value types come
 // from the `radius` package's RFC dictionaries; an attribute it does not know, cannot decode, or a
 // Vendor-Specific (no vendor dictionaries are loaded) is kept raw. Repeated attributes become arrays in
 // packet order. User-Password and other encrypted attributes are left out. Never throws.

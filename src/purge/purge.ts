@@ -1,4 +1,4 @@
-// `radtrack purge --before T` (accounting.md §10): retention of closed sessions and the journal.
+// `radtrack purge --before T` (docs/accounting.md §10): retention of closed sessions and the journal.
 //
 // Deletes closed sessions with logout < T (never open ones: they are in sessions_open) and journal entries with
 // arrival < T. A month that lies wholly before T goes at once: its partition is dropped. The month T falls in

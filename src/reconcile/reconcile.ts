@@ -1,4 +1,4 @@
-// `radtrack reconcile` (accounting.md §10): close stale sessions, report silent NASes. Run by cron.
+// `radtrack reconcile` (docs/accounting.md §10): close stale sessions, report silent NASes. Run by cron.
 //
 // A session is stale when it is open and its last update is older than its NAS's quiet limit
 // (src/accounting/heartbeat.ts). It is closed at logout = last_update (never "now": nothing shows it lasted

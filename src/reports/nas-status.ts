@@ -1,4 +1,4 @@
-// Each NAS with its heartbeat and packet counters (accounting.md §5): `report nas` and `nas list`.
+// Each NAS with its heartbeat and packet counters (docs/accounting.md §5): `report nas` and `nas list`.
 import type { Knex } from 'knex';
 import { isSilent } from '../accounting/heartbeat.ts';
 import { nasHeartbeats, type NasHeartbeatRow } from '../db/sql/nas.ts';

@@ -1,4 +1,4 @@
-// Billing periods (accounting.md §9): a calendar month in the operator's zone, or explicit bounds.
+// Billing periods (docs/accounting.md §9): a calendar month in the operator's zone, or explicit bounds.
 // All arithmetic is in luxon with IANA zones, so a month with a DST change has 743 or 745 hours.
 import { DateTime, IANAZone } from 'luxon';
 

@@ -1,4 +1,4 @@
-// `radtrack purge --before T` (accounting.md §10): retention of closed sessions and the journal.
+// `radtrack purge --before T` (docs/accounting.md §10): retention of closed sessions and the journal.
 import { purge } from '../../purge/purge.ts';
 import { parseTime } from '../args.ts';
 import { defineCommand, withDatabase } from '../context.ts';

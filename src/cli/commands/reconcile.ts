@@ -1,4 +1,4 @@
-// `radtrack reconcile` (accounting.md §10), written for cron: silent unless it changed something (or the set of
+// `radtrack reconcile` (docs/accounting.md §10), written for cron: silent unless it changed something (or the set of
 // down NASes changed) — cron mails any output — or --verbose / --dry-run; json and csv always print.
 import type { Argv } from 'yargs';
 import { LISTED_SESSIONS, reconcile, reconcileChanged, type ReconcileSummary, type StaleSession } from '../../reconcile/reconcile.ts';

@@ -1,6 +1,6 @@
 // The job_locks table: one row per cron job (reconcile, purge), and the lease a run holds on it.
 //
-// accounting.md §10: every job is "safe to run twice at once — one waits or skips". A run takes the lease by
+// docs/accounting.md §10: every job is "safe to run twice at once — one waits or skips". A run takes the lease by
 // writing its holder name and an expiry into the row, in one autocommit UPDATE that only succeeds when the row is
 // free or its lease ran out. While it works the lease is renewed; when it is done the lease is cleared and the
 // job's state saved. No transaction is held open for the run: the job does its work in short transactions of its

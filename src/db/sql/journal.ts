@@ -1,4 +1,4 @@
-// The journal family (accounting.md §8): one row per accepted packet, the datagram kept as it came. It is decoded
+// The journal family (docs/accounting.md §8): one row per accepted packet, the datagram kept as it came. It is decoded
 // here, when someone reads it, not on the ingest path.
 import type { Knex } from 'knex';
 import { acctStatusTypeName, journalAttributes, readAccountingAttributes } from '../../protocol/attributes.ts';

@@ -8,7 +8,7 @@ type SessionColumns = 'id' | 'acct_session_id' | 'login' | 'logout' | 'last_upda
   | 'session_time' | 'input_octets' | 'output_octets' | 'input_packets' | 'output_packets' | 'calling_station_id'
   | 'called_station_id' | 'logout_estimated' | 'flags' | 'interim_count';
 
-/** A session as listed (cli.md): the row's own columns, with its account, NAS and port resolved. */
+/** A session as listed (docs/cli.md): the row's own columns, with its account, NAS and port resolved. */
 export interface SessionRow extends Pick<DbSession, SessionColumns> {
   username: string;
   nas_ip: string;
@@ -89,7 +89,7 @@ export async function whoHeld(knex: Knex, ip: string, at: Date): Promise<Session
     .orderBy([{ column: 's.login', order: 'desc' }, { column: 's.id', order: 'desc' }]);
 }
 
-/** Sessions flagged port_conflict (accounting.md §6), newest login first; `open` keeps the unresolved ones. */
+/** Sessions flagged port_conflict (docs/accounting.md §6), newest login first; `open` keeps the unresolved ones. */
 export async function conflictSessions(knex: Knex, f: { open?: boolean; limit?: number } = {}): Promise<SessionRow[]> {
   // Spelled as in the partial index sessions_conflict_idx so the planner can use it.
   const q = sessionRowsQuery(knex).whereRaw(`'port_conflict' = ANY (s.flags)`);
