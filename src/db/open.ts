@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { describeTarget, type DatabaseTarget } from '../config/database.ts';
 import { EmbeddedLockedError, startEmbeddedHost, type EmbeddedHost } from './embedded/host.ts';
 import { readLock } from './embedded/lock.ts';
+import type { Logger } from '../log.ts';
 import { createKnex, embeddedConnection, type PgConnection } from './knex.ts';
 import { migrateLatest } from './migrations.ts';
 
@@ -22,6 +23,8 @@ export interface OpenOptions {
   /** Must this process own the embedded database (the daemon)? Else it connects to the owner if there is one. */
   exclusive?: boolean;
   migrate?: boolean;
+  /** Where a hosted embedded database logs (default: text on stderr). */
+  log?: Logger;
 }
 
 export class DatabaseInUseError extends Error {}
@@ -90,7 +93,7 @@ async function connectEmbedded(
       }
     }
     try {
-      const host = await startEmbeddedHost(dataDir, opts.role, undefined, { idleInTransactionMs: target.idleInTransactionMs });
+      const host = await startEmbeddedHost(dataDir, opts.role, opts.log, { idleInTransactionMs: target.idleInTransactionMs });
       const connection = embeddedConnection(host.socketDir);
       return { knex: createKnex(connection, poolMax), host, connection };
     } catch (err) {
