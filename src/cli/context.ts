@@ -6,6 +6,7 @@ import { resolveDatabaseTarget } from '../config/database.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { EXIT_OK, type ExitCode } from './errors.ts';
 import type { Format } from './output.ts';
+import type { LogFormat } from '../log.ts';
 
 /** Options defined once in main.ts and accepted by every command. */
 export interface GlobalArgs {
@@ -15,6 +16,8 @@ export interface GlobalArgs {
   debug: boolean;
   /** IANA zone for times in table/csv output; already validated. */
   tz?: string;
+  /** How a long-running command (serve) logs: text or json (else RADTRACK_LOG_FORMAT). */
+  logFormat?: LogFormat;
 }
 
 /** A subcommand of radtrack (or of a command group such as `nas`). */

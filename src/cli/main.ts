@@ -6,6 +6,7 @@ import { parseZone } from './args.ts';
 import type { GlobalArgs } from './context.ts';
 import { describeError, redact, secretsOfUrl, UsageError, type ExitCode } from './errors.ts';
 import { FORMATS } from './output.ts';
+import { LOG_FORMATS } from '../log.ts';
 import { serveCommand } from './commands/serve.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { seedCommand } from './commands/seed.ts';
@@ -15,12 +16,13 @@ import { sessionsCommand } from './commands/sessions.ts';
 import { reportCommand } from './commands/report.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { purgeCommand } from './commands/purge.ts';
+import { healthCommand } from './commands/health.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Where to look for help: the command the user typed, if it is one. */
 function helpHint(commands: readonly string[], args: readonly string[]): string {
-  const first = args.find((a, i) => !a.startsWith('-') && !/^--(db|data-dir|format|tz)$/.test(args[i - 1] ?? ''));
+  const first = args.find((a, i) => !a.startsWith('-') && !/^--(db|data-dir|format|tz|log-format)$/.test(args[i - 1] ?? ''));
   const command = first && commands.includes(first) ? ` ${first}` : '';
   return `run "radtrack${command} --help" for usage`;
 }
@@ -41,6 +43,7 @@ function buildCli(args: string[]) {
     .option('format', { choices: FORMATS, default: 'table' as const, describe: 'output format', global: true })
     .option('tz', { type: 'string', describe: 'IANA time zone for times in table/csv output (json is always UTC) and for times given without an offset; a local time that a DST change skips or repeats is refused: add its offset', global: true, coerce: (v: string) => parseZone(v, '--tz') })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
+    .option('log-format', { choices: LOG_FORMATS, describe: 'log lines of serve: text, or json (one object per line) for log shippers (default: RADTRACK_LOG_FORMAT or text)', global: true })
     .command(top(serveCommand))
     .command(top(migrateCommand))
     .command(top(seedCommand))
@@ -50,6 +53,7 @@ function buildCli(args: string[]) {
     .command(top(reportCommand))
     .command(top(reconcileCommand))
     .command(top(purgeCommand))
+    .command(top(healthCommand))
     .demandCommand(1, 'no command given')
     .strict()
     .help()

@@ -61,3 +61,9 @@ export async function migrateLatest(knex: Knex): Promise<string[]> {
     }
   }
 }
+
+/** Migrations this code has and the database has not applied, by name (`radtrack health`). */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(migrationConfig)) as [unknown[], string[]];
+  return pending.map((file) => migrationSource.getMigrationName(file));
+}

@@ -56,12 +56,15 @@ export interface Ingest {
   readonly dedupe: DedupeCache;
   /** Packets taken and not yet committed or refused. */
   readonly pending: number;
+  /** When batch writes began to fail for the database's sake (nothing is acknowledged since); null while they succeed. */
+  readonly databaseUnavailableSince: Date | null;
 }
 
 export function makeIngest(deps: IngestDeps): Ingest {
   const { log } = deps;
   const tally = new IngestTally();
   const dedupe = deps.dedupe ?? new DedupeCache();
+  let unavailableSince: Date | null = null;
   const batcher = makeLaneBatcher<IngestItem, IngestOutcome>({
     lanes: deps.lanes,
     maxBatch: deps.maxBatch,
@@ -69,10 +72,11 @@ export function makeIngest(deps: IngestDeps): Ingest {
     write: (items, lane) => deps.commit(items, lane),
     onBatch: (size, ms) => tally.batch(size, ms),
     setTimer: deps.setTimer,
-    onAvailability: (available, err) =>
-      available
-        ? log.info('ingest: database writes succeed again')
-        : log.warn(`ingest: database unavailable (${describeError(err)}); nothing is acknowledged until it is back`),
+    onAvailability: (available, err) => {
+      unavailableSince = available ? null : deps.clock();
+      if (available) log.info('ingest: database writes succeed again');
+      else log.warn(`ingest: database unavailable (${describeError(err)}); nothing is acknowledged until it is back`);
+    },
   });
   let accepting = true;
   let rotation = 0;
@@ -183,6 +187,9 @@ export function makeIngest(deps: IngestDeps): Ingest {
     dedupe,
     get pending() {
       return inFlight;
+    },
+    get databaseUnavailableSince() {
+      return unavailableSince;
     },
   };
 }

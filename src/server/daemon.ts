@@ -7,23 +7,34 @@ import { describeTarget, type DatabaseTarget } from '../config/database.ts';
 import { openDatabase } from '../db/open.ts';
 import type { Logger } from '../log.ts';
 import { startListener, type Listener } from './listener.ts';
+import { startMetricsServer, type MetricsServer } from './metrics.ts';
 
 export interface Daemon {
   stop(): Promise<void>;
   readonly port: number;
   readonly listener: Listener;
+  /** Serving /metrics and /health, when --metrics was given. */
+  readonly metrics: MetricsServer | null;
   /** Never resolves; rejects if the embedded database this daemon hosts dies. */
   readonly died: Promise<never>;
 }
 
 export async function startDaemon(config: ServeConfig, log: Logger): Promise<Daemon> {
   // The lanes and the registry, tallies and housekeeping each need a connection at once.
-  const db = await openDatabase(config.database, { role: 'serve', exclusive: true, poolMax: 4 });
+  const db = await openDatabase(config.database, { role: 'serve', exclusive: true, poolMax: 4, log });
   let listener: Listener;
   try {
     if (config.seedDev) await seedDev(db.knex, config.database, log);
     listener = await startListener({ ...config.listener, knex: db.knex, connection: db.connection, log });
   } catch (err) {
+    await db.close();
+    throw err;
+  }
+  let metrics: MetricsServer | null = null;
+  try {
+    if (config.metrics) metrics = await startMetricsServer({ ...config.metrics, listener, knex: db.knex, log });
+  } catch (err) {
+    await listener.stop();
     await db.close();
     throw err;
   }
@@ -33,9 +44,11 @@ export async function startDaemon(config: ServeConfig, log: Logger): Promise<Dae
   return {
     port: address.port,
     listener,
+    metrics,
     died: db.host?.died ?? new Promise<never>(() => undefined),
     stop() {
       stopping ??= (async () => {
+        await metrics?.stop();
         await listener.stop();
         await db.close();
         const t = listener.tally.totals;
