@@ -7,17 +7,16 @@ import { silentLogger } from '../../src/log.ts';
 import { LISTENER_DEFAULTS } from '../../src/config/config.ts';
 import { startListener, type Listener } from '../../src/server/listener.ts';
 import { accountingRequest, isValidResponse } from '../helpers/packets.ts';
-import { testConnection, testKnex, testTarget, truncateAll } from '../helpers/db.ts';
+import { databaseOutage, testConnection, testKnex, testTarget, truncateAll, type DatabaseOutage } from '../helpers/db.ts';
 import { insertNas, SECRET } from '../helpers/fixtures.ts';
 import { makeClient, type TestClient } from '../helpers/listener.ts';
 
 describe('listener: database outage', function () {
   this.timeout(60_000);
-  let admin: Knex;
+  let outage: DatabaseOutage;
   let own: Knex;
   let listener: Listener;
   let client: TestClient;
-  let dbName: string;
 
   before(function () {
     if (testTarget().kind !== 'postgres') this.skip(); // needs a server whose connections can be refused
@@ -26,36 +25,30 @@ describe('listener: database outage', function () {
   beforeEach(async () => {
     await truncateAll();
     await insertNas(testKnex(), '127.0.0.1');
-    dbName = new URL(process.env.RADTRACK_TEST_DB_URL!).pathname.slice(1);
-    admin = createKnex(process.env.RADTRACK_TEST_SERVER_URL!, 1);
+    outage = databaseOutage();
     own = createKnex(testConnection(), 2);
     listener = await startListener({ ...LISTENER_DEFAULTS, knex: own, connection: testConnection(), log: silentLogger, host: '127.0.0.1', port: 0 });
     client = await makeClient(listener.address().port);
   });
 
   afterEach(async () => {
-    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+    await outage.end();
     client.close();
     await listener.stop();
     await own.destroy();
-    await admin.destroy();
+    await outage.close();
   });
-
-  async function outage(): Promise<void> {
-    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
-    await admin.raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?`, [dbName]);
-  }
 
   it('sends no Accounting-Response while the database is down, and stores the retransmission once it is back', async () => {
     const start = accountingRequest({ statusType: 'Start', sessionId: 'D1', userName: 'dora', nasPort: 1 }, SECRET);
     expect(await client.request(start)).to.not.equal(null);
 
-    await outage();
+    await outage.begin();
     const interim = accountingRequest({ statusType: 'Interim-Update', sessionId: 'D1', userName: 'dora', nasPort: 1, sessionTime: 60, inputOctets: 123, outputOctets: 456 }, SECRET);
     expect(await client.request(interim, 1500), 'no ACK while the database is down').to.equal(null);
     expect(await client.request(interim, 1500), 'nor for the retransmission').to.equal(null);
 
-    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+    await outage.end();
     let response: Buffer | null = null;
     for (let i = 0; i < 20 && !response; i++) response = await client.request(interim, 1000);
     expect(response, 'answered after recovery').to.not.equal(null);

@@ -44,3 +44,30 @@ const TABLES = ['job_locks', 'usage_hourly', 'usage_deltas', 'journal', 'journal
 export async function truncateAll(knex: Knex = testKnex()): Promise<void> {
   await knex.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
 }
+
+/** A real outage of the postgres test database: the server refuses and drops its connections until `end()`. */
+export interface DatabaseOutage {
+  begin(): Promise<void>;
+  end(): Promise<void>;
+  /** Ends the outage if it is on, and closes the admin connection. */
+  close(): Promise<void>;
+}
+
+export function databaseOutage(): DatabaseOutage {
+  const dbName = new URL(process.env.RADTRACK_TEST_DB_URL!).pathname.slice(1);
+  const admin = createKnex(process.env.RADTRACK_TEST_SERVER_URL!, 1);
+  const end = async () => {
+    await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+  };
+  return {
+    async begin() {
+      await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
+      await admin.raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?`, [dbName]);
+    },
+    end,
+    async close() {
+      await end();
+      await admin.destroy();
+    },
+  };
+}
