@@ -39,7 +39,10 @@ export async function startDaemon(config: ServeConfig, log: Logger): Promise<Dae
     throw err;
   }
   const address = listener.address();
-  log.info(`serve: listening on udp ${address.address}:${address.port}; database: ${describeTarget(config.database)}; ${config.listener.lanes} writer lanes`);
+  log.info(`serve: listening on udp ${address.address}:${address.port}; database: ${describeTarget(config.database)}; ${config.listener.lanes} writer lanes`, {
+    udp_address: address.address,
+    udp_port: address.port,
+  });
   let stopping: Promise<void> | null = null;
   return {
     port: address.port,

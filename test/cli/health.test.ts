@@ -3,6 +3,8 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKnex } from '../../src/db/knex.ts';
@@ -51,7 +53,7 @@ describe('serve --metrics --log-format json, and radtrack health', function () {
     daemon = spawn(process.execPath, ['bin/radtrack', '--log-format', 'json', ...dbArgs, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics', '127.0.0.1:0'], { cwd: ROOT });
     daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const listening = await waitFor(async () => stderr.endsWith('\n') && lines().find((l) => l.msg.startsWith('serve: listening')), 'the daemon to listen', 60_000);
-    udpPort = Number(/udp 127\.0\.0\.1:(\d+)/.exec(listening.msg)![1]);
+    udpPort = Number(listening.udp_port);
     metricsPort = Number(lines().find((l) => l.component === 'metrics')!.metrics_port);
   });
 
@@ -115,6 +117,19 @@ describe('serve --metrics --log-format json, and radtrack health', function () {
     } finally {
       await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.destroy();
+    }
+  });
+
+  it('an address that takes the connection and never answers: exit 1 after --timeout, naming it', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const r = await radtrack([...dbArgs, 'health', '--metrics', `127.0.0.1:${port}`, '--timeout', '1'], { db: false });
+      expectFailure(r, 1, new RegExp(`^radtrack: listener: no answer from http://127\\.0\\.0\\.1:${port}/health within 1 s\\n$`));
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
     }
   });
 
