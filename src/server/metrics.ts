@@ -186,7 +186,7 @@ export async function startMetricsServer(opts: MetricsOptions): Promise<MetricsS
         for (const n of nas?.rows ?? []) each(n, (labels, v) => this.inc({ nas: n.address, ...labels }, Number(v)));
       },
     });
-  nasCounter('radtrack_discards_total', 'Datagrams from a registered NAS dropped unanswered, by reason (accounting.md §1).', ['nas', 'reason'], (n, inc) => {
+  nasCounter('radtrack_discards_total', 'Datagrams from a registered NAS dropped unanswered, by reason (docs/accounting.md §1).', ['nas', 'reason'], (n, inc) => {
     for (const reason of DISCARD_REASONS) inc({ reason }, n[reason]);
   });
   nasCounter('radtrack_duplicates_total', 'Retransmissions answered from the duplicate cache, per NAS.', ['nas'], (n, inc) => inc({}, n.duplicates));
