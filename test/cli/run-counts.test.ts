@@ -18,7 +18,10 @@ function npmTest(args: readonly string[]): Promise<{ code: number; summary: stri
   });
 }
 
-describe('npm test (test/run.ts)', () => {
+describe('npm test (test/run.ts)', function () {
+  // Each case starts a whole embedded test run (database start, migrations): slow on a loaded machine.
+  this.timeout(120_000);
+
   it('counts what mocha counted, not numbers in the test output', async () => {
     const r = await npmTest(['test/cli/run-counts.fixture.ts', '--grep', 'RUN-COUNTS-FIXTURE']);
     expect(r).to.deep.equal({ code: 1, summary: ['embedded: 1 passed, 1 failed, 1 pending', '1 passed, 1 failed'] });
