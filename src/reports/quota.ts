@@ -1,5 +1,6 @@
 // `report quota` (cli.md): accounts at or above a share of their time or data quota in a period.
 import type { Knex } from 'knex';
+import { accountsWithQuota } from '../db/sql/accounts.ts';
 import type { Period } from './period.ts';
 import { usageByAccount } from './usage.ts';
 
@@ -29,12 +30,7 @@ function atOrAbove(used: bigint, quota: bigint | null, thresholdPpm: bigint): bo
 
 /** Accounts with a quota whose usage in the period reached `threshold` (0.8 = 80 %) of either, most used first. */
 export async function quotaReport(knex: Knex, q: { period: Period; now: Date; threshold: number }): Promise<QuotaRecord[]> {
-  const accounts = await knex('accounts')
-    .whereNotNull('time_quota_seconds')
-    .orWhereNotNull('data_quota_bytes')
-    .select<{ id: bigint; username: string; time_quota_seconds: bigint | null; data_quota_bytes: bigint | null }[]>(
-      'id', 'username', 'time_quota_seconds', 'data_quota_bytes',
-    );
+  const accounts = await accountsWithQuota(knex);
   if (accounts.length === 0) return [];
   const usage = new Map((await usageByAccount(knex, { period: q.period, now: q.now })).map((u) => [u.account_id, u]));
   const thresholdPpm = BigInt(Math.round(q.threshold * 1e6));

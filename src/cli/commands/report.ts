@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { currentMonth, monthPeriod, periodHours, PeriodError, rangePeriod, type Period } from '../../reports/period.ts';
 import { quotaReport, type QuotaRecord } from '../../reports/quota.ts';
+import { accountIdByUsername } from '../../db/sql/accounts.ts';
 import { conflictSessions, onlineSessions, whoHeld } from '../../db/sql/sessions.ts';
 import { topUsage, usageByAccount, type UsageRecord } from '../../reports/usage.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
@@ -64,9 +65,8 @@ const usageCommand = defineCommand({
     return withDatabase(argv, 'report', async (knex) => {
       let accountId: bigint | undefined;
       if (argv.account !== undefined) {
-        const account = await knex('accounts').where({ username: argv.account }).first<{ id: bigint } | undefined>('id');
-        if (!account) throw new CliError(`no account "${argv.account}"; "radtrack account list" shows the accounts`);
-        accountId = account.id;
+        accountId = (await accountIdByUsername(knex, argv.account)) ?? undefined;
+        if (accountId === undefined) throw new CliError(`no account "${argv.account}"; "radtrack account list" shows the accounts`);
       }
       printUsage(await usageByAccount(knex, { period, now, accountId }), argv, period);
     });
