@@ -14,11 +14,13 @@ export interface UsageQuery {
   now: Date;
   /** Only this account (its row is returned even when it used nothing). */
   accountId?: bigint;
+  /** Only these accounts (rows only for those that used anything). */
+  accountIds?: readonly bigint[];
 }
 
 function queryUsage(knex: Knex, q: UsageQuery, sel: UsageSelection): Promise<UsageRecord[]> {
   const { from, to } = q.period;
-  return usageRows(knex, { from, to, ...planPeriod(q.period), now: q.now, accountId: q.accountId }, sel);
+  return usageRows(knex, { from, to, ...planPeriod(q.period), now: q.now, accountId: q.accountId, accountIds: q.accountIds }, sel);
 }
 
 /** The `limit` accounts that used most in the period, by octets (input + output) or seconds; ties by username. */

@@ -75,6 +75,8 @@ export interface UsageWindow {
   now: Date;
   /** Only this account. */
   accountId?: bigint;
+  /** Only these accounts (with accountId: only the one). */
+  accountIds?: readonly bigint[];
 }
 
 interface RawUsage {
@@ -98,8 +100,14 @@ const SESSION_SHORT = '7 days';
 
 function usageSql(q: UsageWindow, sel: UsageSelection): { sql: string; bindings: Record<string, unknown> } {
   const bindings: Record<string, unknown> = { t_from: q.from, t_to: q.to, t_now: q.now };
-  const only = (col: string) => (q.accountId === undefined ? '' : `AND ${col} = :account_id`);
-  if (q.accountId !== undefined) bindings.account_id = q.accountId;
+  let only = (_col: string) => '';
+  if (q.accountId !== undefined) {
+    bindings.account_id = q.accountId;
+    only = (col) => `AND ${col} = :account_id`;
+  } else if (q.accountIds !== undefined) {
+    bindings.account_ids = `{${q.accountIds.join(',')}}`; // an int8[] literal: knex would spread a JS array
+    only = (col) => `AND ${col} = ANY (:account_ids::bigint[])`;
+  }
   const parts: string[] = [];
   if (q.hours) {
     bindings.h_from = q.hours.from;
