@@ -1,66 +1,50 @@
 // Accounts (accounting.md §7): provisioning, quotas, listing, deletion refused while sessions reference them.
+// The SQL is the accounts family's, src/db/sql/accounts.ts.
 import type { Knex } from 'knex';
-import { deleteUnlessReferenced, type Referenced } from './references.ts';
+import { isReferencedError } from '../db/errors.ts';
+import {
+  accountByUsername,
+  deleteAccountById,
+  listAccounts,
+  updateAccountByUsername,
+  upsertProvisionedAccount,
+  type AccountColumns,
+  type AccountRow,
+} from '../db/sql/accounts.ts';
+import { countSessions, type Referenced } from '../db/sql/sessions.ts';
 
-export interface AccountRow {
-  username: string;
-  provisioned: boolean;
-  time_quota_seconds: bigint | null;
-  data_quota_bytes: bigint | null;
-  sessions: bigint;
-  open_sessions: bigint;
-  created_at: Date;
-}
+export { listAccounts, type AccountRow };
 
-export interface Quotas {
-  timeQuotaSeconds?: number;
-  dataQuotaBytes?: bigint;
-}
+/** Quotas per billing period, and the billing cycle: an anchor day (1–28) and its zone. Undefined: kept. */
+export type AccountSettings = AccountColumns;
 
 /**
  * Creates a provisioned account, or marks an existing (e.g. auto-created) one provisioned.
- * Quotas given replace the stored ones; quotas not given are kept.
+ * Settings given replace the stored ones; settings not given are kept.
  */
-export async function provisionAccount(knex: Knex, username: string, quotas: Quotas): Promise<{ created: boolean; account: AccountRow }> {
-  const { rows } = await knex.raw<{ rows: { created: boolean }[] }>(
-    `INSERT INTO accounts (username, provisioned, time_quota_seconds, data_quota_bytes)
-     VALUES (?, true, ?::bigint, ?::bigint)
-     ON CONFLICT (username) DO UPDATE SET
-       provisioned = true,
-       time_quota_seconds = coalesce(excluded.time_quota_seconds, accounts.time_quota_seconds),
-       data_quota_bytes = coalesce(excluded.data_quota_bytes, accounts.data_quota_bytes)
-     RETURNING (xmax = 0) AS created`, // xmax is 0 only on a freshly inserted row
-    // knex's binding types lack bigint; the ::bigint casts take the decimal text exactly
-    [username, quotas.timeQuotaSeconds ?? null, quotas.dataQuotaBytes?.toString() ?? null],
-  );
+export async function provisionAccount(knex: Knex, username: string, settings: AccountSettings): Promise<{ created: boolean; account: AccountRow }> {
+  const created = await upsertProvisionedAccount(knex, username, settings);
   const [account] = await listAccounts(knex, username);
-  return { created: rows[0]!.created, account: account! };
+  return { created, account: account! };
 }
 
-/** All accounts (or one), by username, with how many sessions reference each. */
-export async function listAccounts(knex: Knex, username?: string): Promise<AccountRow[]> {
-  const q = knex('accounts as a')
-    .leftJoin('sessions as s', 's.account_id', 'a.id')
-    .groupBy('a.id')
-    .orderBy('a.username')
-    .select(
-      'a.username',
-      'a.provisioned',
-      'a.time_quota_seconds',
-      'a.data_quota_bytes',
-      knex.raw('count(s.id) as sessions'),
-      knex.raw('count(s.id) filter (where s.logout is null) as open_sessions'),
-      'a.created_at',
-    );
-  if (username !== undefined) q.where('a.username', username);
-  return q;
+/** Changes the settings given of an existing account (it stays as provisioned as it was); null when there is none. */
+export async function updateAccount(knex: Knex, username: string, changes: AccountSettings): Promise<AccountRow | null> {
+  if (!(await updateAccountByUsername(knex, username, changes))) return null;
+  const [account] = await listAccounts(knex, username);
+  return account ?? null;
 }
 
 export type DeleteAccountResult = { status: 'deleted' } | { status: 'not_found' } | Referenced;
 
-/** Deletes the account; the database refuses while any session references it (FK ON DELETE RESTRICT). */
+/** Deletes the account; the database refuses while any session references it (accounting.md §7). */
 export async function deleteAccount(knex: Knex, username: string): Promise<DeleteAccountResult> {
-  const account = await knex('accounts').where({ username }).first<{ id: bigint } | undefined>('id');
-  if (!account) return { status: 'not_found' };
-  return deleteUnlessReferenced(knex, 'accounts', account.id, 'account_id');
+  const id = (await accountByUsername(knex, username))?.id ?? null;
+  if (id === null) return { status: 'not_found' };
+  try {
+    return { status: (await deleteAccountById(knex, id)) ? 'deleted' : 'not_found' };
+  } catch (err) {
+    if (!isReferencedError(err)) throw err;
+    return { status: 'referenced', ...(await countSessions(knex, 'account_id', id)) };
+  }
 }

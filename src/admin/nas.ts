@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { PortPolicy } from '../accounting/port-policy.ts';
 import { lockNasIngest } from '../db/sql/ingest-locks.ts';
 import { deleteNas, insertNas, nasIdByAddress, updateNasByAddress, type NasColumns, type NasRow } from '../db/sql/nas.ts';
-import { countSessions, type Referenced } from './references.ts';
+import { countSessions, type Referenced } from '../db/sql/sessions.ts';
 
 export interface NasSettings {
   secret?: string;

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { DateTime, IANAZone } from 'luxon';
+import { MAX_CYCLE_DAY, MIN_CYCLE_DAY } from '../reports/billing-cycle.ts';
 import { UsageError } from './errors.ts';
 
 // A calendar date, or a date and time with an optional offset. luxon's fromISO alone also takes week dates,
@@ -141,6 +142,16 @@ export function parseZone(value: string, flag = '--tz'): string {
     throw new UsageError(`${flag}: "${value}" is not a time zone; use an IANA name like Europe/Berlin or America/New_York, or UTC`);
   }
   return text;
+}
+
+/** A billing-cycle anchor day of the month, 1 to 28 (every month has it). */
+export function parseCycleDay(value: string | number, flag: string): number {
+  const text = String(value).trim();
+  const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= MIN_CYCLE_DAY && n <= MAX_CYCLE_DAY)) {
+    throw new UsageError(`${flag}: "${value}" is not a day from ${MIN_CYCLE_DAY} to ${MAX_CYCLE_DAY}; a cycle anchored on the 29th to 31st would miss short months, so use 28 or 1`);
+  }
+  return n;
 }
 
 /** An IPv4 or IPv6 address (no prefix length). */

@@ -1,4 +1,4 @@
-// SQLSTATE classes the ingest path decides on (match err.code, never err.message).
+// SQLSTATE classes the ingest path and the admin commands decide on (match err.code, never err.message).
 
 /** Worth retrying the same transaction at once: serialization failure, deadlock. */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -34,4 +34,13 @@ export function isUnavailable(err: unknown): boolean {
 
 export function isRetryable(err: unknown): boolean {
   return RETRYABLE_SQLSTATES.has((err as { code?: string } | null)?.code ?? '');
+}
+
+// ON DELETE RESTRICT is reported as 23503 (foreign_key_violation) by PostgreSQL ≤ 17 and as 23001
+// (restrict_violation) by PostgreSQL 18, which the embedded PGlite is. Match codes, never message text.
+const FK_REFUSAL_SQLSTATES = new Set(['23503', '23001']);
+
+/** A delete the database refused because rows reference the row (accounting.md §7). */
+export function isReferencedError(err: unknown): boolean {
+  return FK_REFUSAL_SQLSTATES.has((err as { code?: string } | null)?.code ?? '');
 }

@@ -31,14 +31,14 @@ describe('cli: account', () => {
     ]);
     const rows = JSON.parse(json!.stdout) as Record<string, unknown>[];
     expect(rows.map(({ created_at, ...r }) => r)).to.deep.equal([
-      { username: 'bob', provisioned: true, time_quota_seconds: null, data_quota_bytes: 2 ** 40, sessions: 2, open_sessions: 1 },
-      { username: 'carol, "the admin"', provisioned: false, time_quota_seconds: null, data_quota_bytes: null, sessions: 0, open_sessions: 0 },
+      { username: 'bob', provisioned: true, time_quota_seconds: null, data_quota_bytes: 2 ** 40, cycle_day: null, cycle_tz: null, sessions: 2, open_sessions: 1 },
+      { username: 'carol, "the admin"', provisioned: false, time_quota_seconds: null, data_quota_bytes: null, cycle_day: null, cycle_tz: null, sessions: 0, open_sessions: 0 },
     ]);
     const lines = csv!.stdout.split('\n');
-    expect(lines[0]).to.equal('username,provisioned,time_quota_seconds,data_quota_bytes,sessions,open_sessions,created_at');
-    expect(lines[2]).to.match(/^"carol, ""the admin""",false,,,0,0,\d{4}-/);
-    expect(table!.stdout).to.match(/^username\s+provisioned\s+time_quota\s+data_quota\s+sessions\s+open\n/);
-    expect(table!.stdout).to.match(/bob\s+true\s+none\s+1\.10 TB\s+2\s+1\n/);
+    expect(lines[0]).to.equal('username,provisioned,time_quota_seconds,data_quota_bytes,cycle_day,cycle_tz,sessions,open_sessions,created_at');
+    expect(lines[2]).to.match(/^"carol, ""the admin""",false,,,,,0,0,\d{4}-/);
+    expect(table!.stdout).to.match(/^username\s+provisioned\s+time_quota\s+data_quota\s+cycle_day\s+cycle_tz\s+sessions\s+open\n/);
+    expect(table!.stdout).to.match(/bob\s+true\s+none\s+1\.10 TB\s+month\s+-\s+2\s+1\n/);
   });
 
   it('delete is refused (exit 3) while sessions reference the account, and works once they are gone', async () => {
@@ -67,6 +67,42 @@ describe('cli: account', () => {
     expectFailure(badTime, 2, /--time-quota: "3 fortnights" is not a duration/);
     expectFailure(badData, 2, /--data-quota: "10XB" is not a size/);
     expectFailure(missing, 2, /run "radtrack account --help"/);
+  });
+
+  it('a billing cycle: add and set take --cycle-day 1-28 and --cycle-tz, and keep what is not given', async () => {
+    const knex = testKnex();
+    const added = await radtrackJson<Record<string, unknown>>(['account', 'add', 'dora', '--data-quota', '10GB', '--cycle-day', '15', '--cycle-tz', 'Europe/Berlin']);
+    expect(added).to.include({ username: 'dora', data_quota_bytes: 10_000_000_000, cycle_day: 15, cycle_tz: 'Europe/Berlin', created: true });
+    const [again, set, table] = await radtrackEach([
+      ['account', 'add', 'dora', '--time-quota', '5h', '--format', 'json'],
+      ['account', 'set', 'dora', '--cycle-day', '28', '--format', 'json'],
+      ['account', 'set', 'dora', '--cycle-tz', 'utc'],
+    ]);
+    expect(JSON.parse(again!.stdout)).to.include({ time_quota_seconds: 18_000, cycle_day: 15, cycle_tz: 'Europe/Berlin', created: false });
+    expect(JSON.parse(set!.stdout)).to.include({ username: 'dora', provisioned: true, time_quota_seconds: 18_000, data_quota_bytes: 10_000_000_000, cycle_day: 28, cycle_tz: 'Europe/Berlin' });
+    expect(table!.stdout).to.equal('updated account "dora" (time quota 5:00:00, data quota 10.0 GB, billing cycle from day 28 in UTC)\n');
+    expect(await knex('accounts').where({ username: 'dora' }).first()).to.include({ cycle_day: 28, cycle_tz: 'UTC' });
+    // set leaves an auto-created account unprovisioned
+    await insertAccount(knex, 'eve');
+    expect(await radtrackJson(['account', 'set', 'eve', '--cycle-day', '1'])).to.include({ provisioned: false, cycle_day: 1, cycle_tz: null });
+  });
+
+  it('bad cycle values are one readable line, exit 2; set of an unknown account is 1, set of nothing is 2', async () => {
+    const [day29, day0, notDay, zone, unknown, nothing] = await radtrackEach([
+      ['account', 'add', 'x', '--cycle-day', '29'],
+      ['account', 'set', 'x', '--cycle-day', '0'],
+      ['account', 'add', 'x', '--cycle-day', 'first'],
+      ['account', 'add', 'x', '--cycle-tz', 'Mars/Olympus'],
+      ['account', 'set', 'nobody', '--cycle-day', '3'],
+      ['account', 'set', 'x'],
+    ]);
+    expectFailure(day29!, 2, /^radtrack: --cycle-day: "29" is not a day from 1 to 28; .*use 28 or 1/);
+    expectFailure(day0!, 2, /--cycle-day: "0" is not a day from 1 to 28/);
+    expectFailure(notDay!, 2, /--cycle-day: "first" is not a day/);
+    expectFailure(zone!, 2, /--cycle-tz: "Mars\/Olympus" is not a time zone/);
+    expectFailure(unknown!, 1, /no account "nobody"/);
+    expectFailure(nothing!, 2, /nothing to change/);
+    expect((await testKnex()('accounts').select('username')).length).to.equal(0);
   });
 
   it('usernames that look like numbers stay strings', async () => {

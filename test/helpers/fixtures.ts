@@ -43,7 +43,7 @@ export async function insertNas(knex: Knex, address: string, opts: NasFixture = 
 export async function insertAccount(
   knex: Knex,
   username: string,
-  quota: { timeQuotaSeconds?: bigint; dataQuotaBytes?: bigint; provisioned?: boolean } = {},
+  quota: { timeQuotaSeconds?: bigint; dataQuotaBytes?: bigint; provisioned?: boolean; cycleDay?: number; cycleTz?: string } = {},
 ): Promise<bigint> {
   const [row] = await knex('accounts')
     .insert({
@@ -51,6 +51,8 @@ export async function insertAccount(
       provisioned: quota.provisioned ?? false,
       time_quota_seconds: quota.timeQuotaSeconds ?? null,
       data_quota_bytes: quota.dataQuotaBytes ?? null,
+      cycle_day: quota.cycleDay ?? null,
+      cycle_tz: quota.cycleTz ?? null,
     })
     .returning('id');
   return row.id as bigint;

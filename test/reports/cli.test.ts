@@ -1,5 +1,8 @@
 // `radtrack report …` through the real executable: formats, exact integers in JSON, one-line usage errors.
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { cycleWindow } from '../../src/reports/billing-cycle.ts';
+import { currentMonth, periodHours } from '../../src/reports/period.ts';
 import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
 import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
@@ -66,5 +69,67 @@ describe('radtrack report (CLI)', () => {
     expectFailure(await radtrack(['report', 'quota', '--threshold', '-1']), 2, /--threshold/);
     expectFailure(await radtrack(['report', 'who', '--ip', '10.0.0.300']), 2, /--ip/);
     expectFailure(await radtrack(['report', 'usage', '--account', 'nobody']), 1, /no account "nobody"/);
+  });
+});
+
+describe('radtrack report (CLI): billing cycles', () => {
+  // Through the real executable, so "now" is the clock's: the anchor day is chosen so that the current cycle began
+  // 2 to 6 days ago, and each expectation is computed from the same window function the report uses.
+  const now = new Date();
+  const day = ((now.getUTCDate() - 4 + 28) % 28) + 1;
+  const tokyo = { day, zone: 'Asia/Tokyo' };
+  const cur = cycleWindow(tokyo, now);
+  const prev = cycleWindow(tokyo, now, 'previous');
+  const month = currentMonth(now, 'UTC');
+  const hour = 3_600_000;
+  const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
+
+  before(async () => {
+    await truncateAll();
+    const knex = testKnex();
+    const nas = await insertNas(knex, '192.0.2.1');
+    const carol = await insertAccount(knex, 'carol', { dataQuotaBytes: 1000n, cycleDay: day, cycleTz: 'Asia/Tokyo' });
+    const dave = await insertAccount(knex, 'dave', { dataQuotaBytes: 1000n });
+    // carol: 2 h and 600 B inside the previous cycle, then 2 h and 1000 B across its end (half on each side).
+    await recordSession(knex, { nasId: nas, accountId: carol, login: plus(prev.from, hour), stop: { at: plus(prev.from, 3 * hour), input: 600n, output: 0n } });
+    await recordSession(knex, { nasId: nas, accountId: carol, login: plus(cur.from, -hour), stop: { at: plus(cur.from, hour), input: 1000n, output: 0n } });
+    // dave: no cycle, so the calendar month; 800 B in it.
+    const daveEnd = new Date(Math.min(month.from.getTime() + hour, now.getTime() - 1000));
+    await recordSession(knex, { nasId: nas, accountId: dave, login: month.from, stop: { at: daveEnd, input: 800n, output: 0n } });
+  });
+
+  it("usage --account --cycle current|previous: that account's own cycle, in its zone", async () => {
+    const [previous] = await radtrackJson<Record<string, unknown>[]>(['report', 'usage', '--account', 'carol', '--cycle', 'previous']);
+    expect(previous).to.deep.equal({ username: 'carol', sessions: 2, seconds: 3 * 3600, input_octets: 1100, output_octets: 0 });
+    const [current] = await radtrackJson<Record<string, unknown>[]>(['report', 'usage', '--account', 'carol', '--cycle', 'current']);
+    expect(current).to.deep.equal({ username: 'carol', sessions: 1, seconds: 3600, input_octets: 500, output_octets: 0 });
+    const table = await radtrack(['report', 'usage', '--account', 'carol', '--cycle', 'previous']);
+    const local = (d: Date) => DateTime.fromJSDate(d, { zone: 'Asia/Tokyo' }).toFormat("yyyy-MM-dd'T'HH:mm:ss'+09:00'");
+    expect(table.stdout.split('\n')[0]).to.equal(`period ${local(prev.from)} … ${local(prev.to)} (${periodHours(prev)} h)`);
+    // Without a cycle day, --cycle is the calendar month (in --tz).
+    const [daveNow] = await radtrackJson<Record<string, unknown>[]>(['report', 'usage', '--account', 'dave', '--cycle', 'current']);
+    expect(daveNow).to.include({ username: 'dave', input_octets: 800 });
+    const [daveBefore] = await radtrackJson<Record<string, unknown>[]>(['report', 'usage', '--account', 'dave', '--cycle', 'previous']);
+    expect(daveBefore).to.include({ username: 'dave', sessions: 0, input_octets: 0 });
+  });
+
+  it("quota: each account's current cycle by default; one period for all when it is given", async () => {
+    const rows = await radtrackJson<Record<string, unknown>[]>(['report', 'quota', '--threshold', '0.5']);
+    expect(rows.map((r) => [r.username, r.octets, r.data_share, r.period_from, r.period_to])).to.deep.equal([
+      ['dave', 800, 0.8, month.from.toISOString().replace('.000', ''), month.to.toISOString().replace('.000', '')],
+      ['carol', 500, 0.5, cur.from.toISOString().replace('.000', ''), cur.to.toISOString().replace('.000', '')],
+    ]);
+    const given = await radtrackJson<Record<string, unknown>[]>(['report', 'quota', '--threshold', '1', '--from', prev.from.toISOString(), '--to', cur.from.toISOString()]);
+    expect(given.map((r) => [r.username, r.octets, r.data_share])).to.deep.equal([['carol', 1100, 1.1]]);
+    const table = await radtrack(['report', 'quota', '--threshold', '0.5']);
+    expect(table.stdout.split('\n')[0]).to.equal("each account's current billing cycle (calendar month in UTC without one), threshold 50 %");
+  });
+
+  it('--cycle needs --account and refuses --period, --from and --to (exit 2); an unknown account is 1', async () => {
+    expectFailure(await radtrack(['report', 'usage', '--cycle', 'current']), 2, /--cycle goes with --account/);
+    expectFailure(await radtrack(['report', 'usage', '--account', 'carol', '--cycle', 'current', '--period', '2026-10']), 2, /cycle/);
+    expectFailure(await radtrack(['report', 'usage', '--account', 'carol', '--cycle', 'previous', '--from', '2026-10-01', '--to', '2026-10-02']), 2, /cycle/);
+    expectFailure(await radtrack(['report', 'usage', '--account', 'carol', '--cycle', 'last']), 2, /cycle/);
+    expectFailure(await radtrack(['report', 'usage', '--account', 'nobody', '--cycle', 'current']), 1, /no account "nobody"/);
   });
 });

@@ -38,7 +38,10 @@ describe('report top and report quota', () => {
   it('quota: accounts at or above the threshold of either quota', async () => {
     const at80 = await quotaReport(testKnex(), { period: october, now, threshold: 0.8 });
     expect(at80).to.deep.equal([
-      { username: 'alice', seconds: 28_800, time_quota_seconds: 36_000n, time_share: 0.8, octets: 100n, data_quota_bytes: null, data_share: null },
+      {
+        username: 'alice', seconds: 28_800, time_quota_seconds: 36_000n, time_share: 0.8, octets: 100n, data_quota_bytes: null, data_share: null,
+        period_from: october.from, period_to: october.to,
+      },
     ]);
     const at79 = await quotaReport(testKnex(), { period: october, now, threshold: 0.799 });
     expect(at79.map((r) => [r.username, r.data_share])).to.deep.equal([['alice', null], ['bob', 0.799]]);

@@ -2,6 +2,8 @@
 import type { Argv } from 'yargs';
 import { currentMonth, monthPeriod, periodHours, PeriodError, rangePeriod, type Period } from '../../reports/period.ts';
 import { quotaReport, type QuotaRecord } from '../../reports/quota.ts';
+import { accountByUsername } from '../../db/sql/accounts.ts';
+import { accountPeriod } from '../../reports/billing-cycle.ts';
 import { conflictSessions, onlineSessions, whoHeld } from '../../db/sql/sessions.ts';
 import { topUsage, usageByAccount, type UsageRecord } from '../../reports/usage.ts';
 import { parseIp, parsePositiveInt, parseTime } from '../args.ts';
@@ -33,6 +35,9 @@ function resolvePeriod(argv: ArgvOf<typeof periodOptions>, now: Date): Period {
   }
 }
 
+/** Whether a period was asked for (else each report has its default). */
+const periodGiven = (argv: ArgvOf<typeof periodOptions>) => argv.period !== undefined || argv.from !== undefined || argv.to !== undefined;
+
 function periodLine(p: Period): string {
   return `period ${formatTime(p.from, p.zone)} … ${formatTime(p.to, p.zone)} (${periodHours(p)} h)`;
 }
@@ -52,23 +57,32 @@ function printUsage(rows: UsageRecord[], argv: GlobalArgs, p: Period): void {
 
 const usageCommand = defineCommand({
   command: 'usage',
-  describe: 'usage per account in a period: only the part of each session inside it (sessions = those still kept; purge removes old ones, the rollups keep their usage)',
+  describe: "usage per account in a period, or in one account's billing cycle: only the part of each session inside it (purged sessions included)",
   builder: (y) =>
     periodOptions(y)
       .option('account', { type: 'string', describe: 'only this username' })
+      .option('cycle', { choices: ['current', 'previous'] as const, describe: "with --account: that account's billing cycle (calendar month without a cycle day)" })
+      .conflicts('cycle', ['period', 'from', 'to'])
       .example('$0 report usage --period 2026-10 --tz Europe/Berlin', '')
-      .example('$0 report usage --from 2026-10-01T10:30 --to 2026-10-02 --account alice --format json', ''),
+      .example('$0 report usage --from 2026-10-01T10:30 --to 2026-10-02 --account alice --format json', '')
+      .example('$0 report usage --account alice --cycle previous', "alice's last complete billing cycle"),
   handler: (argv) => {
     const now = new Date();
-    const period = resolvePeriod(argv, now);
+    const cycle = argv.cycle;
+    if (cycle !== undefined && argv.account === undefined) {
+      throw new UsageError('--cycle goes with --account: a billing cycle is an account\'s own; for all accounts use --period or --from/--to');
+    }
+    const asked = cycle === undefined ? resolvePeriod(argv, now) : null;
     return withDatabase(argv, 'report', async (knex) => {
       let accountId: bigint | undefined;
+      let period = asked;
       if (argv.account !== undefined) {
-        const account = await knex('accounts').where({ username: argv.account }).first<{ id: bigint } | undefined>('id');
+        const account = await accountByUsername(knex, argv.account);
         if (!account) throw new CliError(`no account "${argv.account}"; "radtrack account list" shows the accounts`);
         accountId = account.id;
+        if (cycle !== undefined) period = accountPeriod(account, now, cycle, argv.tz ?? 'UTC');
       }
-      printUsage(await usageByAccount(knex, { period, now, accountId }), argv, period);
+      printUsage(await usageByAccount(knex, { period: period!, now, accountId }), argv, period!);
     });
   },
 });
@@ -97,6 +111,8 @@ const QUOTA_COLUMNS: readonly Column<QuotaRecord>[] = [
   { key: 'octets', header: 'data', show: showBytes },
   { key: 'data_quota_bytes', header: 'data_quota', show: (v) => (v === null ? '-' : showBytes(v)) },
   { key: 'data_share', header: 'data_used', show: share },
+  { key: 'period_from', header: 'from' },
+  { key: 'period_to', header: 'to' },
 ];
 
 function parseThreshold(v: string): number {
@@ -111,13 +127,17 @@ const quotaCommand = defineCommand({
   builder: (y) =>
     periodOptions(y)
       .option('threshold', { type: 'string', default: '0.8', describe: 'share of a quota, 0.8 = 80 %', coerce: parseThreshold })
-      .example('$0 report quota --threshold 1', 'accounts that used up a quota this month'),
+      .example('$0 report quota --threshold 1', 'accounts that used up a quota in their current billing cycle'),
   handler: (argv) => {
     const now = new Date();
-    const period = resolvePeriod(argv, now);
+    const zone = argv.tz ?? 'UTC';
+    // Without a period, each account's own current cycle (the calendar month in --tz when it has none).
+    const period = periodGiven(argv) ? resolvePeriod(argv, now) : undefined;
     return withDatabase(argv, 'report', async (knex) => {
-      if (argv.format === 'table') process.stdout.write(`${periodLine(period)}, threshold ${+(argv.threshold * 100).toPrecision(6)} %\n`);
-      printRows(await quotaReport(knex, { period, now, threshold: argv.threshold }), QUOTA_COLUMNS, argv.format, { tz: argv.tz, empty: 'no account at or above the threshold' });
+      const threshold = `threshold ${+(argv.threshold * 100).toPrecision(6)} %`;
+      const heading = period ? periodLine(period) : `each account's current billing cycle (calendar month in ${zone} without one)`;
+      if (argv.format === 'table') process.stdout.write(`${heading}, ${threshold}\n`);
+      printRows(await quotaReport(knex, { period, zone, now, threshold: argv.threshold }), QUOTA_COLUMNS, argv.format, { tz: argv.tz, empty: 'no account at or above the threshold' });
     });
   },
 });

@@ -1,5 +1,6 @@
 // The sessions family as people read it (docs/cli.md "A session object"): one row per session with its NAS,
-// port and account resolved, for `radtrack sessions` and the session reports (`report online|who|conflicts`).
+// port and account resolved, for `radtrack sessions` and the session reports (`report online|who|conflicts`);
+// and the count of the sessions that stand in the way of deleting an account or a NAS (accounting.md §7).
 // The ingest path's own session SQL is src/db/sql/ingest.ts.
 import type { Knex } from 'knex';
 import type { DbSession } from '../rows.ts';
@@ -97,4 +98,22 @@ export async function conflictSessions(knex: Knex, f: { open?: boolean; limit?: 
   q.orderBy([{ column: 's.login', order: 'desc' }, { column: 's.id', order: 'desc' }]);
   if (f.limit !== undefined) q.limit(f.limit);
   return q;
+}
+
+/** How many sessions, and how many of them open, reference an account or a NAS. */
+export interface SessionCount {
+  sessions: bigint;
+  open: bigint;
+}
+
+/** The outcome of a delete that sessions block: how many stand in the way. */
+export interface Referenced extends SessionCount {
+  status: 'referenced';
+}
+
+export async function countSessions(db: Knex | Knex.Transaction, column: 'account_id' | 'nas_id', id: bigint): Promise<SessionCount> {
+  const row = await db('sessions')
+    .where(column, id.toString())
+    .first(db.raw('count(*) as sessions'), db.raw('count(*) filter (where logout is null) as open'));
+  return { sessions: BigInt(row?.sessions ?? 0), open: BigInt(row?.open ?? 0) };
 }
