@@ -429,7 +429,17 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     rule: '§6 Port conflicts',
-    name: 'autoclose: a session seen late whose login is earlier than the open one is the one closed',
+    name: 'autoclose: a late Start with a login earlier than the open session\'s is the one closed, at the other\'s login',
+    packets: [start(100, { sessionId: 's2', userName: 'bob' }), start(200, { delay: 200 })],
+    actions: ['start', 'start'],
+    sessions: [
+      row({ login: 0, logout: 100, closeReason: 'superseded', flags: ['port_conflict'] }),
+      row({ sid: 's2', user: 'bob', login: 100, flags: ['port_conflict'] }),
+    ],
+  },
+  {
+    rule: '§6 Port conflicts',
+    name: 'autoclose: an Interim seen first whose login is earlier than the open session\'s is closed, not before its last update',
     packets: [start(100, { sessionId: 's2', userName: 'bob' }), interim(200, c(200, 1, 1))],
     actions: ['start', 'interim_without_start'],
     sessions: [
