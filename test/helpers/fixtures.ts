@@ -10,8 +10,11 @@ import { IngestConnection } from '../../src/db/sql/ingest.ts';
 import type { UsageDelta } from '../../src/db/sql/usage.ts';
 import { testConnection } from './db.ts';
 
-/** The shared secret of every test NAS. */
+/** The shared secret of every test NAS, and of the packets unit tests sign. */
 export const SECRET = 'test-secret-9f2c';
+
+/** The secret of the development NAS that `radtrack seed` and `npm start` register (seeds/01_dev_loopback.ts). */
+export const DEV_SECRET = 'testing123';
 
 /** The instant unit tests and the rule table (test/helpers/rule-cases.ts) count from. */
 export const T0 = new Date('2026-11-20T10:00:00Z');
