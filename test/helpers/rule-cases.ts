@@ -200,6 +200,13 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     rule: '§4 Start',
+    name: 'a Start carrying counters creates the session with them',
+    packets: [start(0, c(0, 10, 20))],
+    actions: ['start'],
+    sessions: [row({ login: 0, input: 10n, output: 20n })],
+  },
+  {
+    rule: '§4 Start',
     name: 'a Start after an Interim moves login earlier, keeps last_update and counters, missing_start becomes late_start',
     packets: [interim(300, c(290, 1000, 2000)), start(310, { delay: 305 })],
     actions: ['interim_without_start', 'late_start'],
@@ -376,6 +383,14 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     rule: '§4 Accounting-On and Accounting-Off',
+    name: 'an Interim sent before the restart and arriving after it is late: counters grow, radtrack\'s session time is no regression',
+    packets: [start(0), accountingOn(1000), interim(1010, { ...c(500, 50, 60), delay: 510 })],
+    actions: ['start', 'nas_restart', 'late_interim'],
+    sessions: [row({ login: 0, logout: 1000, closeReason: 'nas_restart', input: 50n, output: 60n, flags: ['late_interim'] })],
+    lastRestart: 1000,
+  },
+  {
+    rule: '§4 Accounting-On and Accounting-Off',
     name: 'Accounting-Off takes its terminate cause from the packet',
     packets: [start(0), accountingOff(500, { terminateCause: 'Admin-Reboot' })],
     actions: ['start', 'nas_restart'],
@@ -414,6 +429,16 @@ export const RULE_CASES: RuleCase[] = [
     actions: ['start', 'start'],
     sessions: [
       row({ login: 0, logout: 100, closeReason: 'superseded', flags: ['port_conflict'] }),
+      row({ sid: 's2', user: 'bob', login: 100, flags: ['port_conflict'] }),
+    ],
+  },
+  {
+    rule: '§6 Port conflicts',
+    name: 'autoclose: the superseded session\'s own Stop replaces radtrack\'s estimate',
+    packets: [start(0), start(100, { sessionId: 's2', userName: 'bob' }), stop(150, { ...c(150, 500, 600), terminateCause: 'User-Request' })],
+    actions: ['start', 'start', 'stop_overrides_estimate'],
+    sessions: [
+      row({ login: 0, logout: 150, sessionTime: 150, input: 500n, output: 600n, cause: 'User-Request', flags: ['port_conflict'] }),
       row({ sid: 's2', user: 'bob', login: 100, flags: ['port_conflict'] }),
     ],
   },
