@@ -6,7 +6,7 @@
 // mocha, not from reading its text. Mocha loads reporters with require(), which tsx serves by compiling this
 // file to CommonJS: hence no top-level await here, and main() runs only when this file is the program.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +39,32 @@ function readStats(file: string): Mocha.Stats | null {
   }
 }
 
+/** The whole suite, when the arguments name no test files of their own. */
+const SUITE = 'test/**/*.test.ts';
+
+// Mocha options whose next argument is their value, not a test file.
+const VALUE_OPTIONS = new Set([
+  '--config', '--require', '-r', '--reporter', '-R', '--reporter-option', '-O', '--file', '--ignore', '--exclude',
+  '--extension', '--grep', '-g', '--fgrep', '-f', '--timeout', '-t', '--slow', '-s', '--retries', '--jobs', '-j',
+  '--ui', '-u', '--node-option', '-n', '--package',
+]);
+
+/**
+ * `npm test -- test/db/x.test.ts` runs that file alone: mocha adds positional files to a config's spec instead of
+ * replacing it, so the suite's glob is given here, and only when no test file (an existing path or a glob) is named.
+ */
+export function mochaArgs(extraArgs: readonly string[]): string[] {
+  const namesFiles = extraArgs.some((a, i) => !a.startsWith('-') && !VALUE_OPTIONS.has(extraArgs[i - 1] ?? '') && (existsSync(a) || a.includes('*')));
+  return namesFiles ? [...extraArgs] : [...extraArgs, SUITE];
+}
+
 function runMocha(backend: string, env: NodeJS.ProcessEnv, extraArgs: string[]): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'radtrack-test-stats-'));
   const statsFile = join(dir, 'stats.json');
   return new Promise((resolve) => {
     console.log(`\n=== mocha on the ${backend} backend ===`);
     const reporter = fileURLToPath(import.meta.url);
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--reporter', reporter, '--no-color', ...extraArgs], {
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--reporter', reporter, '--no-color', ...mochaArgs(extraArgs)], {
       env: { ...env, RADTRACK_TEST_BACKEND: backend, [STATS_FILE_ENV]: statsFile },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

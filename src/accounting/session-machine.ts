@@ -93,6 +93,8 @@ function unwrap32(stored: bigint, value: bigint, newer: boolean, timeForward: bo
 /**
  * Counters only move forward. A lower value in a packet that is not older than the session's last update
  * is a regression the NAS made: keep the old value and flag it. An older packet never lowers anything.
+ * The session time of a session radtrack closed itself is its own estimate (logout − login), not the NAS's
+ * counter: a packet below it is no regression.
  */
 function mergeCounters(s: SessionState, ev: SessionEvent): boolean {
   const newer = ev.time.getTime() >= s.lastUpdate.getTime();
@@ -109,7 +111,7 @@ function mergeCounters(s: SessionState, ev: SessionEvent): boolean {
     if (value > s[name]) {
       s[name] = value;
       changed = true;
-    } else if (value < s[name] && newer) {
+    } else if (value < s[name] && newer && !(name === 'sessionTime' && s.logoutEstimated)) {
       addFlag(s, 'counter_regression');
     }
   }

@@ -12,10 +12,10 @@ import { expectFailure, radtrack } from '../helpers/cli.ts';
 import { testTarget, truncateAll } from '../helpers/db.ts';
 import { makeClient, waitFor } from '../helpers/listener.ts';
 import { scrape } from '../helpers/metrics.ts';
-import { accountingRequest, isValidResponse } from '../helpers/packets.ts';
+import { DEV_SECRET } from '../helpers/fixtures.ts';
+import { accountingRequest, responseProblem } from '../helpers/packets.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DEV_SECRET = 'testing123'; // the NAS `radtrack seed` registers
 const PASSWORD = 'pw-never-logged-7c1e';
 
 interface LogLine {
@@ -67,7 +67,7 @@ describe('serve --metrics --log-format json, and radtrack health', function () {
     const start = accountingRequest({ statusType: 'Start', sessionId: 'h1', userName: 'hana', nasPort: 1 }, DEV_SECRET);
     const response = await client.request(start);
     client.close();
-    expect(response && { code: response[0], authentic: isValidResponse(response, start, DEV_SECRET) }).to.deep.equal({ code: 5, authentic: true });
+    expect(response && { code: response[0], problem: responseProblem(response, start, DEV_SECRET) }).to.deep.equal({ code: 5, problem: null });
 
     const s = await scrape(metricsPort);
     expect(s.radtrack_packets_total).to.deep.equal({ 'code="Accounting-Request",status_type="Start",outcome="accepted"': 1 });

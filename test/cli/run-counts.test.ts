@@ -1,6 +1,7 @@
 // test/run.ts (npm test) takes its counts from mocha's own stats, whatever the tests print.
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
+import { mochaArgs } from '../run.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -21,6 +22,19 @@ function npmTest(args: readonly string[]): Promise<{ code: number; summary: stri
 describe('npm test (test/run.ts)', function () {
   // Each case starts a whole embedded test run (database start, migrations): slow on a loaded machine.
   this.timeout(120_000);
+  it('runs the files it is given, and the whole suite when given none', () => {
+    expect({
+      files: mochaArgs(['test/db/rule-cases.test.ts', 'test/unit/accounting/']),
+      glob: mochaArgs(['test/unit/**/*.test.ts']),
+      options: mochaArgs(['--grep', 'test/db', '--require', 'test/setup/global.ts']),
+      none: mochaArgs([]),
+    }).to.deep.equal({
+      files: ['test/db/rule-cases.test.ts', 'test/unit/accounting/'],
+      glob: ['test/unit/**/*.test.ts'],
+      options: ['--grep', 'test/db', '--require', 'test/setup/global.ts', 'test/**/*.test.ts'],
+      none: ['test/**/*.test.ts'],
+    });
+  });
 
   it('counts what mocha counted, not numbers in the test output', async () => {
     const r = await npmTest(['test/cli/run-counts.fixture.ts', '--grep', 'RUN-COUNTS-FIXTURE']);

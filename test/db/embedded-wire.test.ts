@@ -91,7 +91,8 @@ describe('database shared by several clients at once', function () {
   it('large results arrive intact', async () => {
     const { rows } = await testKnex().raw(`select g, repeat('x', 200) as pad from generate_series(1, 20000) g`);
     expect(rows).to.have.length(20000);
-    expect(rows.every((r: { g: number; pad: string }, i: number) => r.g === i + 1 && r.pad.length === 200)).to.equal(true);
+    const wrong = rows.flatMap((r: { g: number; pad: string }, i: number) => (r.g === i + 1 && r.pad === 'x'.repeat(200) ? [] : [{ at: i, ...r }]));
+    expect(wrong, 'rows that differ from generate_series').to.deep.equal([]);
   });
 
   it('COPY FROM STDIN is refused (embedded) and the database keeps working', async function () {

@@ -1,7 +1,7 @@
 // §1: every untrusted or broken datagram is dropped without a reply, counted per reason and per source,
 // and the daemon keeps answering.
 import { expect } from 'chai';
-import { accountingRequest, isValidResponse, statusServer } from '../helpers/packets.ts';
+import { accountingRequest, responseProblem, statusServer } from '../helpers/packets.ts';
 import { testKnex } from '../helpers/db.ts';
 import { SECRET } from '../helpers/fixtures.ts';
 import { makeClient, useTestServer } from '../helpers/listener.ts';
@@ -32,7 +32,7 @@ describe('listener: bad input is dropped, counted, and harmless', function () {
     const probe = valid(200);
     const response = await ctx.server.client.request(probe);
     expect(response, 'the daemon still answers').to.not.equal(null);
-    expect(isValidResponse(response!, probe, SECRET)).to.equal(true);
+    expect(responseProblem(response!, probe, SECRET)).to.equal(null);
     expect(ctx.server.client.received.map((r) => r[1]), 'only the valid probe was answered').to.deep.equal([200]);
     await ctx.server.listener.flushTally();
   }
@@ -66,7 +66,7 @@ describe('listener: bad input is dropped, counted, and harmless', function () {
     const padded = Buffer.concat([valid(7), Buffer.alloc(13, 0xab)]);
     const response = await ctx.server.client.request(padded);
     expect(response).to.not.equal(null);
-    expect(isValidResponse(response!, padded.subarray(0, padded.readUInt16BE(2)), SECRET)).to.equal(true);
+    expect(responseProblem(response!, padded.subarray(0, padded.readUInt16BE(2)), SECRET)).to.equal(null);
   });
 
   it('bad_authenticator: wrong secret, tampered byte, bad Message-Authenticator, Status-Server without one', async () => {
@@ -109,7 +109,7 @@ describe('listener: bad input is dropped, counted, and harmless', function () {
     const unknown = await knex()('unknown_sources').select(knex().raw('host(address) as address'), 'count', 'first_seen', 'last_seen');
     expect(unknown).to.have.length(1);
     expect(unknown[0]).to.include({ address: '127.0.0.1', count: 3n });
-    expect(unknown[0].first_seen <= unknown[0].last_seen).to.equal(true);
+    expect(unknown[0].last_seen.getTime()).to.be.at.least(unknown[0].first_seen.getTime());
   });
 
   it('random junk never crashes the daemon', async () => {

@@ -1,17 +1,37 @@
-// The one fixtures module: NASes, accounts and sessions for tests that need rows without sending packets.
-// Sessions and their usage are written through the ingest batch's own write function (radtrack_write_batch),
-// so a fixture row is exactly what the listener would have stored.
+// The one fixtures module, for unit and database tests alike: the test secret, the time builders (T0, at, ev),
+// and NASes, accounts and sessions for tests that need rows without sending packets. Sessions and their usage
+// are written through the ingest batch's own write function (radtrack_write_batch), so a fixture row is exactly
+// what the listener would have stored.
 import type { Knex } from 'knex';
+import type { SessionEvent } from '../../src/accounting/event.ts';
 import type { PortPolicy } from '../../src/accounting/port-policy.ts';
 import type { CloseReason, SessionFlag, SessionState } from '../../src/accounting/session.ts';
 import { IngestConnection } from '../../src/db/sql/ingest.ts';
 import type { UsageDelta } from '../../src/db/sql/usage.ts';
 import { testConnection } from './db.ts';
 
-/** The shared secret of every test NAS. */
+/** The shared secret of every test NAS, and of the packets unit tests sign. */
 export const SECRET = 'test-secret-9f2c';
 
-export const at = (iso: string): Date => new Date(iso);
+/** The secret of the development NAS that `radtrack seed` and `npm start` register (seeds/01_dev_loopback.ts). */
+export const DEV_SECRET = 'testing123';
+
+/** The instant unit tests and the rule table (test/helpers/rule-cases.ts) count from. */
+export const T0 = new Date('2026-11-20T10:00:00Z');
+
+/** A time: an ISO 8601 string, or a number of seconds after T0. */
+export const at = (t: string | number): Date => (typeof t === 'string' ? new Date(t) : new Date(T0.getTime() + t * 1000));
+
+/** The seconds after T0 of a time: what unit tests and rule cases compare, so a failure reads as offsets. */
+export const sinceT0 = (d: Date): number => (d.getTime() - T0.getTime()) / 1000;
+
+/** An Event-Timestamp attribute value (whole seconds since the epoch), `s` seconds after T0. */
+export const eventTimestampAt = (s: number): number => Math.round(T0.getTime() / 1000 + s);
+
+/** A session event as to-event.ts makes it, at `t` seconds after T0 (arrival = event time), for session s1 of alice on port 7. */
+export function ev(kind: SessionEvent['kind'], t: number, extra: Partial<SessionEvent> = {}): SessionEvent {
+  return { kind, time: at(t), arrival: at(t), acctSessionId: 's1', username: 'alice', portKey: '7', counters: {}, flags: [], ...extra };
+}
 
 export interface NasFixture {
   name?: string;

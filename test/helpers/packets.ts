@@ -153,18 +153,22 @@ export function statusServer(secret: string | Buffer, identifier?: number): Buff
 
 // What a NAS checks (RFC 2866 §3, RFC 3579 §3.2): code 5, same Identifier, Response Authenticator,
 // and a Message-Authenticator if present — required when the request was Status-Server (RFC 5997 §3).
-export function isValidResponse(response: Buffer, request: Buffer, secret: string | Buffer): boolean {
+// Says what is wrong with the response (null: nothing), so an assertion on it shows which check failed.
+export function responseProblem(response: Buffer, request: Buffer, secret: string | Buffer): string | null {
   const res = parsePacket(response);
   const req = parsePacket(request);
-  if (!res.ok || !req.ok) return false;
+  if (!res.ok) return `unparsable response: ${res.message}`;
+  if (!req.ok) return `unparsable request: ${req.message}`;
   const key = secretBuffer(secret);
   const { packet } = res;
-  if (packet.code !== CODE.ACCOUNTING_RESPONSE || packet.identifier !== req.packet.identifier) return false;
-  if (!md5Authenticator(packet.bytes, req.packet.authenticator, key).equals(packet.authenticator)) return false;
+  if (packet.code !== CODE.ACCOUNTING_RESPONSE) return `code ${packet.code}, not Accounting-Response`;
+  if (packet.identifier !== req.packet.identifier) return `identifier ${packet.identifier}, not the request's ${req.packet.identifier}`;
+  if (!md5Authenticator(packet.bytes, req.packet.authenticator, key).equals(packet.authenticator)) return 'Response Authenticator does not match';
   const messageAuthenticators = packet.attributes.filter((a) => a.type === ATTRIBUTE.MESSAGE_AUTHENTICATOR);
-  if (messageAuthenticators.length === 0) return req.packet.code !== CODE.STATUS_SERVER;
-  if (messageAuthenticators.length > 1) return false;
-  return hmacMessageAuthenticator(packet, req.packet.authenticator, key).equals(messageAuthenticators[0].value);
+  if (messageAuthenticators.length === 0) return req.packet.code === CODE.STATUS_SERVER ? 'no Message-Authenticator (the request was Status-Server)' : null;
+  if (messageAuthenticators.length > 1) return 'more than one Message-Authenticator';
+  if (!hmacMessageAuthenticator(packet, req.packet.authenticator, key).equals(messageAuthenticators[0].value)) return 'Message-Authenticator does not match';
+  return null;
 }
 
 // An unsigned Accounting-Request holding exactly these attributes, decoded: for tests of attribute reading.

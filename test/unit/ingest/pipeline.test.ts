@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/log.ts';
 import { makeIngest, type IngestClient, type IngestDeps, type Source } from '../../../src/ingest/pipeline.ts';
 import type { IngestItem, IngestOutcome } from '../../../src/ingest/item.ts';
 import { SECRET } from '../../helpers/fixtures.ts';
-import { accountingRequest, isValidResponse, type AcctRequestSpec } from '../../helpers/packets.ts';
+import { accountingRequest, responseProblem, type AcctRequestSpec } from '../../helpers/packets.ts';
 
 const NAS: IngestClient = { id: 1n, address: '127.0.0.1', portPolicy: 'autoclose', clockLimit: 7 * 86_400, secret: Buffer.from(SECRET) };
 const FROM: Source = { address: '127.0.0.1', port: 40000 };
@@ -66,8 +66,8 @@ describe('ingest pipeline (dependencies handed in)', () => {
     expect({ commits: h.commits.length, sent: h.sent.length }).to.deep.equal({ commits: 1, sent: 0 });
     h.commits[0]!.resolve();
     await settle();
-    expect(h.sent.map((r) => ({ code: r[0], id: r[1], authentic: isValidResponse(r, request, SECRET) }))).to.deep.equal([
-      { code: 5, id: request[1], authentic: true },
+    expect(h.sent.map((r) => ({ code: r[0], id: r[1], problem: responseProblem(r, request, SECRET) }))).to.deep.equal([
+      { code: 5, id: request[1], problem: null },
     ]);
     expect(countsOf(h.ingest)).to.deep.include({ accepted: 1, duplicates: 0 });
   });

@@ -7,9 +7,8 @@ import {
 } from '../../../src/protocol/attributes.ts';
 import { decodePacket, type RawAttribute } from '../../../src/protocol/decode.ts';
 import { textBytes, textValue } from '../../../src/protocol/values.ts';
+import { SECRET } from '../../helpers/fixtures.ts';
 import { accountingRequest, packetWithAttributes } from '../../helpers/packets.ts';
-
-const SECRET = 'testing123';
 
 function read(attributes: RawAttribute[]): AccountingAttributes {
   return readAccountingAttributes(packetWithAttributes(attributes));
@@ -83,7 +82,7 @@ describe('protocol/attributes', () => {
   it('leaves counters undefined when Acct-*-Octets is absent, even with Gigawords', () => {
     const view = read([{ type: 40, value: hex('00000003') }, { type: 52, value: hex('00000002') }]);
     expect(view).to.deep.equal({ acctStatusType: 3 });
-    expect('inputOctets' in view).to.equal(false);
+    expect(view).to.not.have.property('inputOctets');
   });
 
   it('reads Event-Timestamp as epoch seconds (RFC 2869 §5.3)', () => {

@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import radius from 'radius';
 import { encodeAccountingResponse } from '../../../src/protocol/encode.ts';
 import { decodePacket, type RadiusPacket } from '../../../src/protocol/decode.ts';
+import { SECRET } from '../../helpers/fixtures.ts';
 import { accountingRequest, statusServer, type AcctRequestSpec } from '../../helpers/packets.ts';
 
-const SECRET = 'testing123';
 const KEY = Buffer.from(SECRET);
 
 const STOP: AcctRequestSpec = {
