@@ -74,15 +74,11 @@ const usageCommand = defineCommand({
     }
     const asked = cycle === undefined ? resolvePeriod(argv, now) : null;
     return withDatabase(argv, 'report', async (knex) => {
-      let accountId: bigint | undefined;
-      let period = asked;
-      if (argv.account !== undefined) {
-        const account = await accountByUsername(knex, argv.account);
-        if (!account) throw new CliError(`no account "${argv.account}"; "radtrack account list" shows the accounts`);
-        accountId = account.id;
-        if (cycle !== undefined) period = accountPeriod(account, now, cycle, argv.tz ?? 'UTC');
-      }
-      printUsage(await usageByAccount(knex, { period: period!, now, accountId }), argv, period!);
+      const account = argv.account === undefined ? null : await accountByUsername(knex, argv.account);
+      if (argv.account !== undefined && !account) throw new CliError(`no account "${argv.account}"; "radtrack account list" shows the accounts`);
+      // --cycle comes with --account (checked above), so an account is there whenever no period was asked for.
+      const period = asked ?? accountPeriod(account!, now, cycle!, argv.tz ?? 'UTC');
+      printUsage(await usageByAccount(knex, { period, now, accountId: account?.id }), argv, period);
     });
   },
 });
