@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { testKnex, truncateAll } from '../helpers/db.ts';
+import { testKnex } from '../helpers/db.ts';
 import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
-import { insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
+import { cleanDatabase, recordSession } from '../helpers/fixtures.ts';
 
 interface Session {
   id: number;
@@ -14,12 +14,8 @@ const ids = (rows: Session[]) => rows.map((r) => r.acct_session_id);
 
 describe('cli: sessions', () => {
   before(async () => {
-    await truncateAll();
     const knex = testKnex();
-    const nas1 = await insertNas(knex, '192.0.2.1');
-    const nas2 = await insertNas(knex, '2001:db8::2');
-    const alice = await insertAccount(knex, 'alice');
-    const bob = await insertAccount(knex, 'bob');
+    const [[nas1, nas2], { alice, bob }] = await cleanDatabase(['192.0.2.1', '2001:db8::2'], ['alice', 'bob']);
     // Timeline (November 2026): a1 [1st 10:00, 12:00), a2 [2nd 10:00, open), b1 [1st 11:00, 3rd 09:00), b2 [3rd 10:00, open)
     await recordSession(knex, { nasId: nas1, accountId: alice, acctSessionId: 'a1', port: 'eth0/1', login: new Date('2026-11-01T10:00:00Z'), stop: { at: new Date('2026-11-01T12:00:00Z'), input: 2n ** 53n + 1n, output: 5n },
       framedIp: '100.64.0.1', fields: { callingStationId: 'aa:bb, "cc"', terminateCause: 'User-Request', interimCount: 3 } });

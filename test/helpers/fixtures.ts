@@ -8,7 +8,7 @@ import type { PortPolicy } from '../../src/accounting/port-policy.ts';
 import type { CloseReason, SessionFlag, SessionState } from '../../src/accounting/session.ts';
 import { IngestConnection } from '../../src/db/sql/ingest.ts';
 import type { UsageDelta } from '../../src/db/sql/usage.ts';
-import { testConnection } from './db.ts';
+import { testConnection, testKnex, truncateAll } from './db.ts';
 
 /** The shared secret of every test NAS, and of the packets unit tests sign. */
 export const SECRET = 'test-secret-9f2c';
@@ -58,6 +58,19 @@ export async function insertNas(knex: Knex, address: string, opts: NasFixture = 
     })
     .returning('id');
   return row.id as bigint;
+}
+
+/**
+ * A clean database with these NASes (by address, with the defaults of insertNas) and accounts (by username):
+ * their ids, in the order given and by username.
+ */
+export async function cleanDatabase(addresses: string[], usernames: string[]): Promise<[bigint[], Record<string, bigint>]> {
+  await truncateAll();
+  const nasIds: bigint[] = [];
+  for (const address of addresses) nasIds.push(await insertNas(testKnex(), address));
+  const accountIds: Record<string, bigint> = {};
+  for (const username of usernames) accountIds[username] = await insertAccount(testKnex(), username);
+  return [nasIds, accountIds];
 }
 
 export async function insertAccount(

@@ -243,6 +243,14 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     rule: '§4 Reuse of an Acct-Session-Id',
+    name: 'after a reboot the NAS starts its ids again: a Start with the id of a session the restart closed is a new session',
+    packets: [start(0), accountingOn(500), start(600)],
+    actions: ['start', 'nas_restart', 'start'],
+    sessions: [row({ login: 0, logout: 500, closeReason: 'nas_restart' }), row({ login: 600 })],
+    lastRestart: 500,
+  },
+  {
+    rule: '§4 Reuse of an Acct-Session-Id',
     name: 'a Start jittered by a retransmission (within 30 s of the login) after a short session is not a new session',
     packets: [start(0), stop(10, c(10, 1, 1)), start(20)],
     actions: ['start', 'stop', 'duplicate_start'],
@@ -560,6 +568,13 @@ export const RULE_CASES: RuleCase[] = [
     sessions: [row({ login: 0, logout: 600, sessionTime: 600, input: 5n * TWO_32 + 7n, output: TWO_32 })],
   },
   // §3 Time and plausibility
+  {
+    rule: '§3 Time',
+    name: 'without an Event-Timestamp, E is the arrival minus Acct-Delay-Time',
+    packets: [start(100, { delay: 30 }), interim(400, { ...c(300, 5, 5), delay: 45 })],
+    actions: ['start', 'interim'],
+    sessions: [row({ login: 70, lastUpdate: 355, sessionTime: 300, input: 5n, output: 5n, interims: 1 })],
+  },
   {
     rule: '§3 Time',
     name: 'E is the Event-Timestamp when present, and Acct-Delay-Time is not subtracted from it',

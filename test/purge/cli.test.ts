@@ -1,15 +1,13 @@
 // `radtrack purge` through the real executable, then the account can go.
 import { expect } from 'chai';
 import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
-import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
+import { testKnex } from '../helpers/db.ts';
+import { at, cleanDatabase, recordSession } from '../helpers/fixtures.ts';
 
 describe('radtrack purge (CLI)', () => {
   beforeEach(async () => {
-    await truncateAll();
     const knex = testKnex();
-    const nas = await insertNas(knex, '192.0.2.1');
-    const alice = await insertAccount(knex, 'alice');
+    const [[nas], { alice }] = await cleanDatabase(['192.0.2.1'], ['alice']);
     await recordSession(knex, { nasId: nas, accountId: alice, login: at('2025-01-01T10:00:00Z'), stop: { at: at('2025-01-01T11:00:00Z'), input: 5n, output: 5n } });
   });
 

@@ -3,8 +3,8 @@ import { deleteAccount } from '../../src/admin/accounts.ts';
 import { purge, type PurgeTotals } from '../../src/purge/purge.ts';
 import { monthPeriod, rangePeriod } from '../../src/reports/period.ts';
 import { usageByAccount } from '../../src/reports/usage.ts';
-import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession, SECRET } from '../helpers/fixtures.ts';
+import { testKnex } from '../helpers/db.ts';
+import { at, cleanDatabase, recordSession, SECRET } from '../helpers/fixtures.ts';
 import { accountingRequest } from '../helpers/packets.ts';
 
 const CUTOFF = at('2026-10-01T00:00:00Z');
@@ -23,10 +23,7 @@ describe('purge (accounting.md §10)', () => {
   let straddling: bigint;
 
   beforeEach(async () => {
-    await truncateAll();
-    nas = await insertNas(testKnex(), '192.0.2.1');
-    alice = await insertAccount(testKnex(), 'alice');
-    bob = await insertAccount(testKnex(), 'bob');
+    [[nas], { alice, bob }] = await cleanDatabase(['192.0.2.1'], ['alice', 'bob']);
     // alice: five closed September sessions of 1 h, 2 updates each (3 deltas).
     for (let day = 1; day <= 5; day++) {
       await recordSession(testKnex(), {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { conflictSessions, onlineSessions, whoHeld } from '../../src/db/sql/sessions.ts';
-import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
+import { testKnex } from '../helpers/db.ts';
+import { at, cleanDatabase, recordSession } from '../helpers/fixtures.ts';
 
 // The session object of cli.md "Output".
 const SESSION_FIELDS = [
@@ -16,11 +16,7 @@ describe('session reports', () => {
   let bob: bigint;
 
   beforeEach(async () => {
-    await truncateAll();
-    nas1 = await insertNas(testKnex(), '192.0.2.1');
-    nas2 = await insertNas(testKnex(), '192.0.2.2');
-    alice = await insertAccount(testKnex(), 'alice');
-    bob = await insertAccount(testKnex(), 'bob');
+    [[nas1, nas2], { alice, bob }] = await cleanDatabase(['192.0.2.1', '192.0.2.2'], ['alice', 'bob']);
   });
 
   describe('who held an IP', () => {

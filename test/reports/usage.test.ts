@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { monthPeriod, periodHours, rangePeriod, type Period } from '../../src/reports/period.ts';
 import { usageByAccount, type UsageRecord } from '../../src/reports/usage.ts';
-import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas, recordSession } from '../helpers/fixtures.ts';
+import { testKnex } from '../helpers/db.ts';
+import { at, cleanDatabase, recordSession } from '../helpers/fixtures.ts';
 
 const FAR_FUTURE = at('2030-01-01T00:00:00Z');
 
@@ -19,10 +19,7 @@ describe('report usage (accounting.md §9)', () => {
   let bob: bigint;
 
   beforeEach(async () => {
-    await truncateAll();
-    nas = await insertNas(testKnex(), '192.0.2.1');
-    alice = await insertAccount(testKnex(), 'alice');
-    bob = await insertAccount(testKnex(), 'bob');
+    [[nas], { alice, bob }] = await cleanDatabase(['192.0.2.1'], ['alice', 'bob']);
   });
 
   it('counts only the part of a session inside each month, octets spread over each interim interval', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { addUsage as writeUsage, type UsageDelta } from '../../src/db/sql/usage.ts';
-import { testKnex, truncateAll } from '../helpers/db.ts';
-import { at, insertAccount, insertNas } from '../helpers/fixtures.ts';
+import { testKnex } from '../helpers/db.ts';
+import { at, cleanDatabase } from '../helpers/fixtures.ts';
 
 interface Hourly {
   hour: string;
@@ -33,9 +33,7 @@ describe('writeUsage', () => {
   });
 
   beforeEach(async () => {
-    await truncateAll();
-    await insertNas(testKnex(), '192.0.2.1');
-    acct = await insertAccount(testKnex(), 'alice');
+    [, { alice: acct }] = await cleanDatabase(['192.0.2.1'], ['alice']);
   });
 
   it('stores each delta and splits it at UTC hours by a cumulative floor (parts sum to the whole)', async () => {
