@@ -352,7 +352,7 @@ function machineBusyS(): number {
 }
 
 // ------------------------------------------------------------------ database and daemon
-function dbUrlFor(base: string, name: string): string {
+export function dbUrlFor(base: string, name: string): string {
   const u = new URL(base);
   u.pathname = '/' + name;
   return u.toString();
@@ -364,7 +364,7 @@ function cli(args: string[]): string {
   return r.stdout;
 }
 
-async function freeUdpPort(): Promise<number> {
+export async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   const port = s.address().port;
@@ -407,7 +407,7 @@ async function stopDaemon(d: Daemon): Promise<boolean> {
   return !killed;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(what + ': no answer within ' + ms / 1000 + ' s')), ms);
     p.then(
