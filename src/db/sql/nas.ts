@@ -17,9 +17,10 @@ export interface DbNasClient {
   secret: string;
 }
 
+/** The NASes the listener trusts: those with a secret (one registered by an import has none until `nas set`). */
 export async function listNasClients(db: Db): Promise<DbNasClient[]> {
   const { rows } = await db.raw<{ rows: DbNasClient[] }>(
-    'SELECT id, host(address) AS address, name, port_policy, interim_interval, max_clock_offset, secret FROM nas',
+    'SELECT id, host(address) AS address, name, port_policy, interim_interval, max_clock_offset, secret FROM nas WHERE secret IS NOT NULL',
   );
   return rows;
 }
