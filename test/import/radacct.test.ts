@@ -12,7 +12,7 @@ import { registerNasWithoutSecret } from '../../src/db/sql/radacct.ts';
 import { importRadacct, sourceKey } from '../../src/import/radacct.ts';
 import { expectFailure, radtrack, radtrackJson } from '../helpers/cli.ts';
 import { testKnex, truncateAll } from '../helpers/db.ts';
-import { SECRET } from '../helpers/fixtures.ts';
+import { insertNas, SECRET } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/listener.ts';
 import { accountingRequest } from '../helpers/packets.ts';
 
@@ -223,6 +223,31 @@ describe('import radacct (FreeRADIUS 3.2 schema as the source)', function () {
     expect(r).to.include({ imported: 7 });
     const { rows } = await knex().raw(`SELECT username, host(nasipaddress) AS nas FROM radacct WHERE acctuniqueid = 'u-a1' ORDER BY username`);
     expect(rows).to.deep.equal([{ username: 'alice', nas: '192.0.2.1' }, { username: 'zoe', nas: '192.0.2.2' }]);
+  });
+
+  it('an imported open session is continued by the NAS through the listener, and closed by its Stop', async () => {
+    await insertNas(knex(), '127.0.0.1');
+    const login = Math.floor(now / 1000) - 1800;
+    await fill([{ acctsessionid: 'live-1', acctuniqueid: 'u-live-1', username: 'gina', nasipaddress: '127.0.0.1', nasportid: '5',
+      acctstarttime: new Date(login * 1000), acctupdatetime: new Date((login + 600) * 1000), acctsessiontime: 600,
+      acctinputoctets: '5000', acctoutputoctets: '6000' }]);
+    expect(await importRadacct(knex(), source, { source: sourceKey(url), registerNas: false, dryRun: false })).to.include({ imported_open: 1 });
+    const server = await startTestServer();
+    try {
+      const base = { sessionId: 'live-1', userName: 'gina', nasPort: 5 };
+      expect(await server.client.request(accountingRequest({ ...base, statusType: 'Interim-Update', eventTimestamp: login + 900, sessionTime: 900,
+        inputOctets: 9000, outputOctets: 9500 }, SECRET))).to.not.equal(null);
+      expect(await server.client.request(accountingRequest({ ...base, statusType: 'Stop', eventTimestamp: login + 1200, sessionTime: 1200,
+        inputOctets: 12000, outputOctets: 13000, terminateCause: 'User-Request' }, SECRET))).to.not.equal(null);
+    } finally {
+      await server.stop();
+    }
+    const rows = await knex()('sessions').where({ acct_session_id: 'live-1' }).select('*');
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ input_octets: 12000n, output_octets: 13000n, session_time: 1200n, close_reason: 'stop', interim_count: 1 });
+    expect(rows[0].flags).to.deep.equal(['imported']);
+    const used = await knex().raw(`SELECT sum(input_octets)::bigint AS i FROM usage_deltas WHERE session_id = ?`, [rows[0].id]);
+    expect(used.rows[0].i).to.equal(12000n);
   });
 
   it('the radacct view has exactly the columns and types of the stock table', async () => {
