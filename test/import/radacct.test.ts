@@ -134,6 +134,8 @@ describe('import radacct (FreeRADIUS 3.2 schema as the source)', function () {
 
     const nas = await knex().raw(`SELECT host(address) AS address, secret FROM nas ORDER BY address`);
     expect(nas.rows).to.deep.equal([{ address: '192.0.2.1', secret: null }, { address: '192.0.2.2', secret: null }]);
+    const listed = await radtrackJson<{ address: string; has_secret: boolean; name: string }[]>(['nas', 'list']);
+    expect(listed.map((n) => [n.address, n.has_secret, n.name])).to.deep.equal([['192.0.2.1', false, 'imported from radacct'], ['192.0.2.2', false, 'imported from radacct']]);
 
     // The radacct view gives back the source's own values, also the columns radtrack does not model.
     const view = await knex().raw(`SELECT * FROM radacct WHERE acctuniqueid = 'u-a1'`);
