@@ -85,6 +85,8 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   delete env.DATABASE_URL; // tests choose their database explicitly
   const outcomes: Outcome[] = [];
+  // The import tests' source databases (test/import/) are made on that server, whatever the backend under test.
+  if (serverUrl) env.RADTRACK_TEST_SOURCE_SERVER_URL = serverUrl;
   if (serverUrl) outcomes.push(await runMocha('postgres', { ...env, RADTRACK_TEST_SERVER_URL: serverUrl }, extraArgs));
   else console.log('DATABASE_URL is not set: skipping the PostgreSQL server backend (embedded only).');
   outcomes.push(await runMocha('embedded', env, extraArgs));

@@ -12,7 +12,9 @@ export type SessionFlag =
   | 'implausible_event_timestamp'
   | 'implausible_session_time'
   | 'implausible_counter'
-  | 'port_conflict';
+  | 'port_conflict'
+  // brought in by `radtrack import radacct` from a FreeRADIUS radacct row (docs/cli.md "import radacct")
+  | 'imported';
 
 export interface Counters {
   sessionTime: bigint;

@@ -58,3 +58,28 @@ export function usageSegments(before: UsageSnapshot | null, after: SessionState)
   if (hasOctets) segments.push({ t0: o0, t1: e1, seconds: 0, inputOctets: dIn, outputOctets: dOut });
   return segments;
 }
+
+/**
+ * One segment as pieces of at most `maxMs` each, from t0 on, with the octets spread evenly by the cumulative
+ * floor that usage_share uses (migration 20261122010000_reports), so the pieces add up to the segment exactly.
+ * For an imported session (one segment over its whole span): pieces of a day keep it in the hourly rollups.
+ */
+export function splitSegment(s: UsageSegment, maxMs: number): UsageSegment[] {
+  const a = ms(s.t0);
+  const span = ms(s.t1) - a;
+  if (span <= maxMs) return [s];
+  const total = BigInt(span);
+  const share = (octets: bigint, at: number) => (octets * BigInt(at - a)) / total;
+  const pieces: UsageSegment[] = [];
+  for (let from = a; from < a + span; from += maxMs) {
+    const to = Math.min(from + maxMs, a + span);
+    pieces.push({
+      t0: new Date(from),
+      t1: new Date(to),
+      seconds: (s.seconds * (to - from)) / span,
+      inputOctets: share(s.inputOctets, to) - share(s.inputOctets, from),
+      outputOctets: share(s.outputOctets, to) - share(s.outputOctets, from),
+    });
+  }
+  return pieces;
+}

@@ -17,6 +17,7 @@ import { reportCommand } from './commands/report.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { purgeCommand } from './commands/purge.ts';
 import { healthCommand } from './commands/health.ts';
+import { importCommand } from './commands/import.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -54,6 +55,7 @@ function buildCli(args: string[]) {
     .command(top(reconcileCommand))
     .command(top(purgeCommand))
     .command(top(healthCommand))
+    .command(top(importCommand))
     .demandCommand(1, 'no command given')
     .strict()
     .help()
@@ -76,12 +78,16 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   const debug = args.includes('--debug');
   const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
   const dbUrl = dbAt < 0 ? undefined : args[dbAt]!.includes('=') ? args[dbAt]!.slice(5) : args[dbAt + 1];
+  // import radacct --from URL: that URL may hold a password too (report's --from is a time, and stays readable).
+  const fromAt = args.findIndex((a) => a === '--from' || a.startsWith('--from='));
+  const fromArg = fromAt < 0 ? undefined : args[fromAt]!.includes('=') ? args[fromAt]!.slice(7) : args[fromAt + 1];
+  const fromUrl = fromArg !== undefined && /^postgres(ql)?:/i.test(fromArg) ? fromArg : undefined;
   try {
     await buildCli(args).parseAsync();
     return (process.exitCode ?? 0) as ExitCode;
   } catch (err) {
     const { line, exitCode } = describeError(err, debug);
-    process.stderr.write(redact(line, [...secretsOfUrl(dbUrl), ...secretsOfUrl(process.env.DATABASE_URL)]) + '\n');
+    process.stderr.write(redact(line, [...secretsOfUrl(dbUrl), ...secretsOfUrl(fromUrl), ...secretsOfUrl(process.env.DATABASE_URL)]) + '\n');
     return exitCode;
   }
 }

@@ -26,5 +26,6 @@ export async function nasStatus(knex: Knex, now: Date = new Date()): Promise<Nas
     unsupported_code: n.unsupported_code,
     unprocessable: n.unprocessable,
     clock_skew: n.clock_skew,
+    has_secret: n.has_secret,
   }));
 }

@@ -57,14 +57,15 @@ describe('cli: nas', () => {
       unsupported_code: 0,
       unprocessable: 0,
       clock_skew: -3,
+      has_secret: true,
     });
     expect(list[1]!.last_seen).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     // Never heard from, registered seconds ago: silence counts from registration (src/accounting/heartbeat.ts).
     expect(list[0]!.state).to.equal('up');
     expect(csv.stdout.split('\n')[0]).to.equal(
-      'address,name,port_policy,interim_interval,last_seen,last_restart,open_sessions,state,accepted,duplicates,malformed,bad_authenticator,unsupported_code,unprocessable,clock_skew',
+      'address,name,port_policy,interim_interval,last_seen,last_restart,open_sessions,state,accepted,duplicates,malformed,bad_authenticator,unsupported_code,unprocessable,clock_skew,has_secret',
     );
-    expect(csv.stdout.split('\n')[1]).to.equal('192.0.2.10,"bras ""one"", north",flag,600,,,0,up,0,0,0,0,0,0,');
+    expect(csv.stdout.split('\n')[1]).to.equal('192.0.2.10,"bras ""one"", north",flag,600,,,0,up,0,0,0,0,0,0,,true');
     expect(table.stdout.split('\n')[0]).to.match(/^address\s+name\s+policy/);
   });
 

@@ -127,6 +127,8 @@ export const NAS_STATUS_COLUMNS: readonly Column<NasStatusRow>[] = [
   { key: 'unsupported_code', header: 'bad_code' },
   { key: 'unprocessable', header: 'unproc' },
   { key: 'clock_skew', header: 'skew' },
+  // A NAS registered by `import radacct --register-nas` has none until `nas set --secret-file`: its packets are ignored.
+  { key: 'has_secret', header: 'secret', show: (v) => (v ? 'set' : 'NONE') },
 ];
 
 /** `nas list` and `report nas` print the same thing. */

@@ -17,9 +17,10 @@ export interface DbNasClient {
   secret: string;
 }
 
+/** The NASes the listener trusts: those with a secret (one registered by an import has none until `nas set`). */
 export async function listNasClients(db: Db): Promise<DbNasClient[]> {
   const { rows } = await db.raw<{ rows: DbNasClient[] }>(
-    'SELECT id, host(address) AS address, name, port_policy, interim_interval, max_clock_offset, secret FROM nas',
+    'SELECT id, host(address) AS address, name, port_policy, interim_interval, max_clock_offset, secret FROM nas WHERE secret IS NOT NULL',
   );
   return rows;
 }
@@ -107,6 +108,8 @@ export interface NasHeartbeatRow {
   unprocessable: bigint;
   /** Event-Timestamp − arrival of the latest packet that carried one, in seconds. */
   clock_skew: bigint | null;
+  /** false for a NAS registered by an import without a secret: the listener ignores it until `nas set --secret-file`. */
+  has_secret: boolean;
 }
 
 /** Every NAS with its heartbeat (§5), packet counters and open sessions, by address. */
@@ -116,7 +119,7 @@ export async function nasHeartbeats(db: Db): Promise<NasHeartbeatRow[]> {
             n.last_restart, coalesce(o.open_sessions, 0) AS open_sessions, n.accepted, n.duplicates,
             n.discard_malformed AS malformed, n.discard_bad_authenticator AS bad_authenticator,
             n.discard_unsupported_code AS unsupported_code, n.discard_unprocessable AS unprocessable,
-            n.clock_skew_seconds AS clock_skew
+            n.clock_skew_seconds AS clock_skew, n.secret IS NOT NULL AS has_secret
        FROM nas n
        LEFT JOIN (SELECT nas_id, count(*) AS open_sessions FROM sessions_open GROUP BY nas_id) o ON o.nas_id = n.id
       ORDER BY n.address`,
