@@ -55,9 +55,6 @@ function sessionValues(s: SessionState): ColumnValue[] {
   ];
 }
 
-/** A page of a NAS's stale open sessions ($1 NAS, $2 last update before, $3 after id, $4 page size), by id. */
-const STALE_PAGE_SQL = 'SELECT id FROM sessions_open WHERE nas_id = $1 AND last_update < $2 AND id > $3 ORDER BY id LIMIT $4';
-
 /** What one closeStaleOfNas page closed. */
 export interface StaleClosed {
   closed: number;
@@ -223,37 +220,19 @@ export class IngestConnection {
   }
 
   /**
-   * Closes as stale (closeAsStale's rule, in SQL: logout = max(last update, login), close_reason 'stale',
-   * estimated, session time logout − login in whole seconds) the first `limit` open sessions of a NAS, by id after
-   * `afterId`, whose last update is before `before`: one statement moves them from sessions_open into the months
-   * of their logouts, as radtrack_write_batch moves a closing session. Call it holding the NAS's ingest locks.
-   * Returns how many it closed, the last id, and the first `list` of them (by id) with their usernames. A
-   * logout in a month without a partition fails with check_violation (sessions_open's check): see
-   * staleLogoutRange.
+   * Closes as stale the first `limit` open sessions of a NAS, by id after `afterId`, last updated before `before`,
+   * in one call of radtrack_close_stale (migration 20261203050000: closeAsStale's rule, in SQL). Call it holding
+   * the NAS's ingest locks. Returns how many it closed, the last id, and the first `list` of them (by id) with
+   * their usernames. A logout in a month without a partition fails with check_violation: see staleLogoutRange.
    */
   async closeStaleOfNas(nasId: bigint, before: Date, afterId: bigint, limit: number, list: number): Promise<StaleClosed> {
-    const { rows } = await this.query<{ id: bigint; username: string; login: Date; last_update: Date; closed: number; last_id: bigint }>({
-      text: `WITH gone AS (
-               DELETE FROM sessions_open s WHERE s.id IN (${STALE_PAGE_SQL}) RETURNING s.*),
-             moved AS (
-               INSERT INTO sessions (id, nas_id, port_id, account_id, acct_session_id, login, logout, last_update, session_time,
-                                     input_octets, output_octets, input_packets, output_packets, framed_ip, calling_station_id,
-                                     called_station_id, terminate_cause, close_reason, logout_estimated, flags, interim_count,
-                                     exclusive_port)
-               SELECT id, nas_id, port_id, account_id, acct_session_id, login, greatest(last_update, login), last_update,
-                      round(extract(epoch FROM greatest(last_update, login) - login))::bigint, input_octets, output_octets,
-                      input_packets, output_packets, framed_ip, calling_station_id, called_station_id, terminate_cause,
-                      'stale', true, flags, interim_count, exclusive_port
-               FROM gone
-               RETURNING id, account_id, login, last_update)
-             SELECT m.id, a.username, m.login, m.last_update, (count(*) OVER ())::int AS closed, max(m.id) OVER () AS last_id
-             FROM moved m JOIN accounts a ON a.id = m.account_id
-             ORDER BY m.id LIMIT $5`,
-      values: [String(nasId), before, String(afterId), limit, Math.max(list, 1)],
+    const { rows } = await this.query<{ closed_id: bigint; username: string; login: Date; last_update: Date; closed: number; last_id: bigint }>({
+      text: 'SELECT * FROM radtrack_close_stale($1, $2, $3, $4, $5)',
+      values: [String(nasId), before, String(afterId), limit, list],
     });
     const first = rows[0];
     if (!first) return { closed: 0, lastId: afterId, listed: [] };
-    const listed = rows.slice(0, list).map((r) => ({ id: r.id, username: r.username, login: r.login, lastUpdate: r.last_update }));
+    const listed = rows.slice(0, list).map((r) => ({ id: r.closed_id, username: r.username, login: r.login, lastUpdate: r.last_update }));
     return { closed: first.closed, lastId: first.last_id, listed };
   }
 
@@ -261,7 +240,8 @@ export class IngestConnection {
   async staleLogoutRange(nasId: bigint, before: Date, afterId: bigint, limit: number): Promise<{ from: Date; to: Date } | null> {
     const { rows } = await this.query<{ from: Date | null; to: Date | null }>({
       text: `SELECT min(greatest(s.last_update, s.login)) AS from, max(greatest(s.last_update, s.login)) AS to
-             FROM sessions_open s WHERE s.id IN (${STALE_PAGE_SQL})`,
+             FROM sessions_open s WHERE s.id IN (
+               SELECT id FROM sessions_open WHERE nas_id = $1 AND last_update < $2 AND id > $3 ORDER BY id LIMIT $4)`,
       values: [String(nasId), before, String(afterId), limit],
     });
     const r = rows[0];
