@@ -1,5 +1,6 @@
 // Usage per account in a period (accounting.md §9, cli.md `report usage`), answered from the rollups:
-//   whole UTC hours        usage_hourly (the deltas of at most a day)
+//   whole UTC months       usage_monthly (the same sums as usage_hourly, per month)
+//   whole UTC hours        usage_hourly (the deltas of at most a day), added or taken away at the months' ends
 //   non-hour-aligned edges usage_deltas, through the same usage_share rule the rollups were built with
 //   deltas longer than a day  usage_deltas, their share of the whole period (they are not rolled up)
 //   open sessions          covered time from last_update up to min(now, to); no octets (none reported yet)
@@ -7,7 +8,7 @@
 //                          Only sessions still kept count: after a purge the rollups keep the usage, not the sessions.
 import type { Knex } from 'knex';
 import { withoutJit } from './without-jit.ts';
-import { planPeriod, type Period } from './period.ts';
+import { planPeriod, planRollups, type Period } from './period.ts';
 
 /** One usage row; snake_case because it is the cli.md JSON record as it is printed. */
 export interface UsageRecord {
@@ -46,20 +47,45 @@ type Selection = { kind: 'all' } | { kind: 'top'; by: TopBy; limit: number };
 const DELTA_SHORT = '1 day';
 const SESSION_SHORT = '7 days';
 
-function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Record<string, unknown> } {
+/** Only these accounts: one (q.accountId), a list (the top accounts' session counts), or all. */
+type Only = (col: string) => string;
+
+/**
+ * The parts of a usage query, each a select of (account_id, sessions, seconds, input_octets, output_octets) rows:
+ * `usage` gives the seconds and octets (and the open sessions' count), `counts` the closed and purged sessions'.
+ */
+function usageParts(q: UsageQuery, bindings: Record<string, unknown>, only: Only): { usage: string[]; counts: string[] } {
   const plan = planPeriod(q.period);
-  const bindings: Record<string, unknown> = { t_from: q.period.from, t_to: q.period.to, t_now: q.now };
-  const only = (col: string) => (q.accountId === undefined ? '' : `AND ${col} = :account_id`);
-  if (q.accountId !== undefined) bindings.account_id = q.accountId;
-  const parts: string[] = [];
+  const usage: string[] = [];
   if (plan.hours) {
+    // Whole UTC months from usage_monthly, the other hours from usage_hourly (planRollups). Where an hour is
+    // taken away, an account whose rows net to nothing is still kept if it has a row in the period's hours, as
+    // when every hour was read from usage_hourly.
+    const r = planRollups(plan.hours);
     bindings.h_from = plan.hours.from;
     bindings.h_to = plan.hours.to;
-    parts.push(`
+    const sources: string[] = [];
+    if (r.months) {
+      bindings.m_from = r.months.from;
+      bindings.m_to = r.months.to;
+      sources.push(`SELECT account_id, false, seconds, input_octets, output_octets FROM usage_monthly
+        WHERE month >= :m_from::timestamptz AND month < :m_to::timestamptz ${only('account_id')}`);
+    }
+    const hourly = (name: string, range: { from: Date; to: Date }, sign: '' | '-') => {
+      bindings[`${name}_from`] = range.from;
+      bindings[`${name}_to`] = range.to;
+      sources.push(`SELECT account_id, ${sign === '-'}, ${sign}seconds, ${sign}input_octets, ${sign}output_octets FROM usage_hourly
+        WHERE hour >= :${name}_from::timestamptz AND hour < :${name}_to::timestamptz ${only('account_id')}`);
+    };
+    r.add.forEach((range, i) => hourly(`add${i}`, range, ''));
+    r.subtract.forEach((range, i) => hourly(`sub${i}`, range, '-'));
+    usage.push(`
       SELECT account_id, 0 AS sessions, sum(seconds)::numeric AS seconds, sum(input_octets) AS input_octets,
              sum(output_octets) AS output_octets
-      FROM usage_hourly WHERE hour >= :h_from::timestamptz AND hour < :h_to::timestamptz ${only('account_id')}
-      GROUP BY account_id`);
+      FROM (${sources.join('\n        UNION ALL ')}) AS u (account_id, sub, seconds, input_octets, output_octets)
+      GROUP BY account_id
+      ${r.subtract.length === 0 ? '' : `HAVING NOT bool_or(sub) OR EXISTS (SELECT 1 FROM usage_hourly x
+        WHERE x.account_id = u.account_id AND x.hour >= :h_from::timestamptz AND x.hour < :h_to::timestamptz)`}`);
   }
   const shares = (a: string, b: string) => `account_id, 0, sum(usage_seconds_share(t0, t1, seconds, ${a}, ${b})),
              sum(usage_share(t0, t1, input_octets, ${a}, ${b})), sum(usage_share(t0, t1, output_octets, ${a}, ${b}))`;
@@ -67,46 +93,65 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
     bindings[`e${i}_from`] = e.from;
     bindings[`e${i}_to`] = e.to;
     const [a, b] = [`:e${i}_from::timestamptz`, `:e${i}_to::timestamptz`];
-    parts.push(`
+    usage.push(`
       SELECT ${shares(a, b)} FROM usage_deltas
       WHERE t1 >= ${a} AND t1 < ${b} + interval '${DELTA_SHORT}' AND t0 < ${b} AND t1 - t0 <= interval '${DELTA_SHORT}' ${only('account_id')}
       GROUP BY account_id`);
   });
   // Deltas longer than a day are not in the rollups (radtrack_add_usage): their part of the whole period.
-  parts.push(`
+  usage.push(`
       SELECT ${shares(':t_from::timestamptz', ':t_to::timestamptz')} FROM usage_deltas
       WHERE t1 - t0 > interval '${DELTA_SHORT}' AND tstzrange(t0, t1, '[]') && tstzrange(:t_from::timestamptz, :t_to::timestamptz, '[)') ${only('account_id')}
       GROUP BY account_id`);
   const [t1, t2, now] = [':t_from::timestamptz', ':t_to::timestamptz', ':t_now::timestamptz'];
-  parts.push(`
-      SELECT account_id, 0, sum(extract(epoch FROM least(${now}, ${t2}) - greatest(last_update, ${t1}))), 0, 0
+  // Open sessions, in one pass over sessions_open (it can hold a million rows): covered time from last_update up
+  // to min(now, to), no octets (none reported yet); and those with any part in the period (login < to, now > from).
+  const covered = `greatest(last_update, ${t1}) < least(${now}, ${t2})`;
+  const opened = `login < ${t2} AND ${now} > ${t1}`;
+  usage.push(`
+      SELECT account_id, count(*) FILTER (WHERE ${opened}),
+             coalesce(sum(extract(epoch FROM least(${now}, ${t2}) - greatest(last_update, ${t1}))) FILTER (WHERE ${covered}), 0), 0, 0
       FROM sessions
-      WHERE logout IS NULL AND greatest(last_update, ${t1}) < least(${now}, ${t2}) ${only('account_id')}
+      WHERE logout IS NULL AND (${covered} OR ${opened}) ${only('account_id')}
       GROUP BY account_id`);
-  // sessions with any part in [t1, t2): login < t2 and coalesce(logout, now) > t1 — closed short, closed long, open.
+  // Closed sessions with any part in [t1, t2): login < t2 and logout > t1 — short and long.
   // The long branch states "login < t2 and logout > t1" as a '[)' range overlap: the same for rows longer than a
   // week, and it leaves the planner no btree bait (a scan of the logout index from t1 to the end of history).
   // Purged sessions count through the spans purge leaves (session_spans), so a purge changes no report.
+  const counts: string[] = [];
   for (const table of ['sessions', 'session_spans']) {
-    parts.push(`
+    counts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM ${table}
       WHERE logout > ${t1} AND logout < ${t2} + interval '${SESSION_SHORT}' AND login < ${t2}
         AND logout - login <= interval '${SESSION_SHORT}' ${only('account_id')}
       GROUP BY account_id`);
-    parts.push(`
+    counts.push(`
       SELECT account_id, count(*), 0, 0, 0 FROM ${table}
       WHERE logout - login > interval '${SESSION_SHORT}' AND tstzrange(login, logout, '[]') && tstzrange(${t1}, ${t2}, '[)')
         AND tstzrange(login, logout, '[)') && tstzrange(${t1}, ${t2}, '[)') ${only('account_id')}
       GROUP BY account_id`);
   }
-  parts.push(`
-      SELECT account_id, count(*), 0, 0, 0 FROM sessions
-      WHERE logout IS NULL AND login < ${t2} AND ${now} > ${t1} ${only('account_id')}
-      GROUP BY account_id`);
+  return { usage, counts };
+}
+
+function baseBindings(q: UsageQuery): { bindings: Record<string, unknown>; only: Only } {
+  const bindings: Record<string, unknown> = { t_from: q.period.from, t_to: q.period.to, t_now: q.now };
+  if (q.accountId === undefined) return { bindings, only: () => '' };
+  bindings.account_id = q.accountId;
+  return { bindings, only: (col) => `AND ${col} = :account_id` };
+}
+
+const unionOf = (parts: string[]) => `(${parts.join('\n      UNION ALL')}) AS p (account_id, sessions, seconds, input_octets, output_octets)`;
+
+const RECORD_SELECT = `a.id AS account_id, a.username, sum(p.sessions)::int AS sessions, round(sum(p.seconds))::text AS seconds,
+           round(sum(p.input_octets))::text AS input_octets, round(sum(p.output_octets))::text AS output_octets`;
+
+function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Record<string, unknown> } {
+  const { bindings, only } = baseBindings(q);
+  const { usage, counts } = usageParts(q, bindings, only);
   const sql = `
-    SELECT a.id AS account_id, a.username, sum(p.sessions)::int AS sessions, round(sum(p.seconds))::text AS seconds,
-           round(sum(p.input_octets))::text AS input_octets, round(sum(p.output_octets))::text AS output_octets
-    FROM (${parts.join('\n      UNION ALL')}) AS p (account_id, sessions, seconds, input_octets, output_octets)
+    SELECT ${RECORD_SELECT}
+    FROM ${unionOf([...usage, ...counts])}
     JOIN accounts a ON a.id = p.account_id
     GROUP BY a.id, a.username
     ${orderSql(sel, bindings)}`;
@@ -116,26 +161,67 @@ function usageSql(q: UsageQuery, sel: Selection): { sql: string; bindings: Recor
 function orderSql(sel: Selection, bindings: Record<string, unknown>): string {
   if (sel.kind === 'all') return 'ORDER BY a.username';
   bindings.top_limit = sel.limit;
-  const key = sel.by === 'octets' ? 'sum(p.input_octets) + sum(p.output_octets)' : 'sum(p.seconds)';
-  return `ORDER BY ${key} DESC, a.username LIMIT :top_limit`;
+  return `ORDER BY ${topKey(sel.by)} DESC, a.username LIMIT :top_limit`;
 }
+
+const topKey = (by: TopBy) => (by === 'octets' ? 'sum(p.input_octets) + sum(p.output_octets)' : 'sum(p.seconds)');
+
+const toRecord = (r: RawUsage): UsageRecord => ({
+  account_id: r.account_id,
+  username: r.username,
+  sessions: r.sessions,
+  seconds: Number(r.seconds),
+  input_octets: BigInt(r.input_octets),
+  output_octets: BigInt(r.output_octets),
+});
 
 async function queryUsage(knex: Knex, q: UsageQuery, sel: Selection): Promise<UsageRecord[]> {
   const { sql, bindings } = usageSql(q, sel);
   const { rows } = (await withoutJit(knex, (trx) => trx.raw(sql, bindings))) as { rows: RawUsage[] };
-  return rows.map((r) => ({
-    account_id: r.account_id,
-    username: r.username,
-    sessions: r.sessions,
-    seconds: Number(r.seconds),
-    input_octets: BigInt(r.input_octets),
-    output_octets: BigInt(r.output_octets),
-  }));
+  return rows.map(toRecord);
+}
+
+/**
+ * The top accounts without counting every account's sessions: which accounts lead depends on usage only, so
+ * the leaders are picked from the usage parts, and only their closed sessions are counted. An account with
+ * sessions but no usage has 0 and ranks after every account that used something: when the last leader used
+ * nothing (or there are fewer leaders than the limit), such an account could be among them, and the whole
+ * query answers instead.
+ */
+async function queryTop(knex: Knex, q: UsageQuery, by: TopBy, limit: number): Promise<UsageRecord[]> {
+  if (limit <= 0) return queryUsage(knex, q, { kind: 'top', by, limit });
+  return withoutJit(knex, async (trx) => {
+    const { bindings, only } = baseBindings(q);
+    const { usage } = usageParts(q, bindings, only);
+    const { rows: leaders } = (await trx.raw(
+      `SELECT ${RECORD_SELECT}, ${topKey(by)} > 0 AS used
+       FROM ${unionOf(usage)}
+       JOIN accounts a ON a.id = p.account_id
+       GROUP BY a.id, a.username
+       ${orderSql({ kind: 'top', by, limit }, bindings)}`,
+      bindings,
+    )) as { rows: (RawUsage & { used: boolean })[] };
+    if (leaders.length < limit || !leaders[leaders.length - 1]!.used) {
+      const { sql, bindings: all } = usageSql(q, { kind: 'top', by, limit });
+      const { rows } = (await trx.raw(sql, all)) as { rows: RawUsage[] };
+      return rows.map(toRecord);
+    }
+    const ids = leaders.map((r) => String(r.account_id));
+    const { bindings: cb } = baseBindings(q);
+    cb.leader_ids = ids;
+    const { counts } = usageParts(q, cb, (col) => `AND ${col} = ANY (:leader_ids::bigint[])`);
+    const { rows: counted } = (await trx.raw(
+      `SELECT p.account_id, sum(p.sessions)::int AS sessions FROM ${unionOf(counts)} GROUP BY p.account_id`,
+      cb,
+    )) as { rows: { account_id: bigint; sessions: number }[] };
+    const closed = new Map(counted.map((c) => [String(c.account_id), c.sessions]));
+    return leaders.map((r) => toRecord({ ...r, sessions: r.sessions + (closed.get(String(r.account_id)) ?? 0) }));
+  });
 }
 
 /** The `limit` accounts that used most in the period, by octets (input + output) or seconds; ties by username. */
 export async function topUsage(knex: Knex, q: UsageQuery, by: TopBy, limit: number): Promise<UsageRecord[]> {
-  return queryUsage(knex, q, { kind: 'top', by, limit });
+  return queryTop(knex, q, by, limit);
 }
 
 /** Usage per account in the period, by username; accounts with nothing in the period are left out. */
