@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
 //
 // What it costs ingest: radtrack_add_usage upserts one more row per account and month of a batch (about as many
 // as its hourly upserts). Purge keeps usage, so nothing ever deletes from it. Not partitioned: one row per
-// account and month (50,000 accounts × 3 years is 1.8 million rows).
+// account and month (50,000 accounts × 3 years is 1.8 million rows). Octets are numeric, as in usage_hourly:
+// sums stay exact past 2^64 (docs/accounting.md §9).
 const BEGIN = `
   CREATE OR REPLACE FUNCTION radtrack_add_usage(usage radtrack_usage[]) RETURNS void LANGUAGE plpgsql AS $$
   BEGIN
@@ -68,7 +69,8 @@ export async function up(knex: Knex): Promise<void> {
     CREATE INDEX usage_monthly_month_idx ON usage_monthly (month);
     INSERT INTO usage_monthly (account_id, month, seconds, input_octets, output_octets)
       SELECT account_id, date_trunc('month', hour, 'UTC'), sum(seconds), sum(input_octets), sum(output_octets)
-      FROM usage_hourly GROUP BY 1, 2;
+      FROM usage_hourly GROUP BY 1, 2 ORDER BY 2, 1;
+    ANALYZE usage_monthly;
     ${ADD_USAGE}
   `);
 }

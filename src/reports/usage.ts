@@ -7,7 +7,7 @@
 //   sessions               sessions with any part in the period: login < to and coalesce(logout, now) > from.
 //                          Only sessions still kept count: after a purge the rollups keep the usage, not the sessions.
 import type { Knex } from 'knex';
-import { withoutJit } from './without-jit.ts';
+import { reportTransaction } from './report-transaction.ts';
 import { planPeriod, planRollups, type Period } from './period.ts';
 
 /** One usage row; snake_case because it is the cli.md JSON record as it is printed. */
@@ -66,10 +66,11 @@ function usageParts(q: UsageQuery, bindings: Record<string, unknown>, only: Only
     bindings.h_to = plan.hours.to;
     const sources: string[] = [];
     if (r.months) {
+      // Summed on their own first: one row per account joins the few hourly rows.
       bindings.m_from = r.months.from;
       bindings.m_to = r.months.to;
-      sources.push(`SELECT account_id, false, seconds, input_octets, output_octets FROM usage_monthly
-        WHERE month >= :m_from::timestamptz AND month < :m_to::timestamptz ${only('account_id')}`);
+      sources.push(`SELECT account_id, false, sum(seconds), sum(input_octets), sum(output_octets) FROM usage_monthly
+        WHERE month >= :m_from::timestamptz AND month < :m_to::timestamptz ${only('account_id')} GROUP BY account_id`);
     }
     const hourly = (name: string, range: { from: Date; to: Date }, sign: '' | '-') => {
       bindings[`${name}_from`] = range.from;
@@ -177,7 +178,7 @@ const toRecord = (r: RawUsage): UsageRecord => ({
 
 async function queryUsage(knex: Knex, q: UsageQuery, sel: Selection): Promise<UsageRecord[]> {
   const { sql, bindings } = usageSql(q, sel);
-  const { rows } = (await withoutJit(knex, (trx) => trx.raw(sql, bindings))) as { rows: RawUsage[] };
+  const { rows } = (await reportTransaction(knex, (trx) => trx.raw(sql, bindings))) as { rows: RawUsage[] };
   return rows.map(toRecord);
 }
 
@@ -190,7 +191,7 @@ async function queryUsage(knex: Knex, q: UsageQuery, sel: Selection): Promise<Us
  */
 async function queryTop(knex: Knex, q: UsageQuery, by: TopBy, limit: number): Promise<UsageRecord[]> {
   if (limit <= 0) return queryUsage(knex, q, { kind: 'top', by, limit });
-  return withoutJit(knex, async (trx) => {
+  return reportTransaction(knex, async (trx) => {
     const { bindings, only } = baseBindings(q);
     const { usage } = usageParts(q, bindings, only);
     const { rows: leaders } = (await trx.raw(
