@@ -104,11 +104,14 @@ async function run(db: Pick<Database, 'knex' | 'connection'>, opts: ReconcileOpt
   const nases = await nasHeartbeats(db.knex);
   const conn = await IngestConnection.open(db.connection);
   try {
+    const beforeOf = (nas: NasHeartbeatRow) => new Date(opts.now.getTime() - quietLimitSeconds(nas.interim_interval, opts.staleAfterSeconds) * 1000);
+    const quiet = await conn.nasesWithQuietSessions(nases.map((n) => n.id), nases.map(beforeOf));
     for (const nas of nases) {
       const limit = quietLimitSeconds(nas.interim_interval, opts.staleAfterSeconds);
       const silent = isSilent({ lastSeen: nas.last_seen, createdAt: nas.created_at, interimInterval: nas.interim_interval }, opts.now, opts.staleAfterSeconds);
       if (silent) summary.silent_nas.push(silentNas(nas, limit));
-      const before = new Date(opts.now.getTime() - limit * 1000);
+      if (!quiet.has(nas.id)) continue;
+      const before = beforeOf(nas);
       const close = !opts.dryRun && (opts.closeSilent || !silent);
       const list = (page: Listed[]) => {
         for (const p of page) {

@@ -220,6 +220,21 @@ export class IngestConnection {
   }
 
   /**
+   * Which of these NASes have an open session last updated before its `before` — one sequential pass over
+   * sessions_open for all of them (the condition is not indexable on purpose): a NAS without any is skipped, where
+   * paging its sessions by (nas_id, id) would fetch every one of them from the heap, one at a time.
+   */
+  async nasesWithQuietSessions(nasIds: bigint[], befores: Date[]): Promise<Set<bigint>> {
+    if (nasIds.length === 0) return new Set();
+    const { rows } = await this.query<{ nas_id: bigint }>({
+      text: `SELECT DISTINCT s.nas_id FROM sessions_open s
+             WHERE s.last_update < ($2::timestamptz[])[array_position($1::int8[], s.nas_id)]`,
+      values: [encodeArray('int8', nasIds), befores.map((b) => b.toISOString())],
+    });
+    return new Set(rows.map((r) => r.nas_id));
+  }
+
+  /**
    * Closes as stale the first `limit` open sessions of a NAS, by id after `afterId`, last updated before `before`,
    * in one call of radtrack_close_stale (migration 20261203050000: closeAsStale's rule, in SQL). Call it holding
    * the NAS's ingest locks. Returns how many it closed, the last id, and the first `list` of them (by id) with
