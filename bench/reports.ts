@@ -1,12 +1,22 @@
-// `npm run bench:reports [-- --sessions N --accounts N --keep --reuse --url URL]`
+// `npm run bench:reports [-- --sessions N | --full] [--open N] [--accounts N] [--keep] [--reuse] [--url URL]`
 //
-// generateHistory: a fresh database radtrack_bench_reports on the PostgreSQL server, filled set-based (SQL
-// generate_series, no row-by-row inserts) with years of history: NASes, accounts, sessions (a few open), their
-// usage deltas and the hourly rollups built by the same SQL as writeUsage. Then times the reports through the
-// same functions the CLI calls, and prints the figures. Dropped at the end unless --keep.
+// History that scales (issue 8 item 4). A fresh database radtrack_bench_reports on the PostgreSQL server, filled
+// set-based (SQL generate_series straight into the partitioned tables, no row-by-row inserts) with years of
+// history: NASes, accounts, closed sessions in their monthly partitions, open sessions in sessions_open, their
+// usage deltas and the rollups built by the same SQL as ingest (usage_hour_pieces). Then, through the same
+// functions the CLI calls:
+//   1. the reports (usage for a month over all accounts, top for a year, …), a few runs each;
+//   2. reconcile with every session fresh (a cron run that closes nothing), then with every open session stale
+//      (closes them all);
+//   3. purge of the oldest whole month (a partition dropped, not rows deleted);
+// and prints each target as met or missed. Dropped at the end unless --keep / --reuse.
 //
-// Loading is split over one connection per core (PostgreSQL does not parallelise INSERT … SELECT), with
-// secondary indexes and FK triggers off during the load and rebuilt after: the way a restore is done.
+// Default 1,000,000 sessions (a few minutes); --full is the 10,000,000 of the targets. --open defaults to a tenth
+// of the sessions (1,000,000 with --full). --reuse times a database kept by an earlier --keep run (applying any
+// new migration first); if an earlier run's reconcile closed its open sessions, it opens --open new ones.
+//
+// Loading is split over one connection per core (PostgreSQL does not parallelise INSERT … SELECT), with the
+// partitions' indexes off during the load and rebuilt after: the way a restore is done.
 import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import type { Knex } from 'knex';
@@ -16,36 +26,52 @@ import { migrateLatest } from '../src/db/migrations.ts';
 import { monthPeriod, rangePeriod, type Period } from '../src/reports/period.ts';
 import { whoHeld } from '../src/db/sql/sessions.ts';
 import { topUsage, usageByAccount } from '../src/reports/usage.ts';
+import { reconcile } from '../src/reconcile/reconcile.ts';
+import { purge } from '../src/purge/purge.ts';
+import { monthPartitions } from '../src/db/sql/partitions.ts';
 
 const DB_NAME = 'radtrack_bench_reports';
 const HISTORY_FROM = '2024-01-01T00:00:00Z';
 const HISTORY_TO = '2026-11-20T00:00:00Z';
 const NOW = new Date('2026-11-21T12:00:00Z');
-const OPEN_SESSIONS = 20_000;
 const NAS_COUNT = 20;
+/** Targets (issue 8 item 4), in ms, at 10M sessions and 1M open. */
+const TARGET_REPORT_MS = 1000;
+const TARGET_RECONCILE_MS = 10_000;
 
 const { values: opts } = parseArgs({
   options: {
-    sessions: { type: 'string', default: '5000000' },
+    sessions: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    open: { type: 'string' },
     accounts: { type: 'string', default: '50000' },
-    url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    url: { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
     /** Time the reports on a database kept by an earlier --keep run instead of generating one. */
     reuse: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '5' },
   },
 });
-const SESSIONS = Number(opts.sessions);
+const SESSIONS = Number(opts.sessions ?? (opts.full ? 10_000_000 : 1_000_000));
+const OPEN_SESSIONS = Number(opts.open ?? Math.round(SESSIONS / 10));
 const ACCOUNTS = Number(opts.accounts);
+const RUNS = Number(opts.runs);
 const WORKERS = Math.max(2, cpus().length);
 
 const log = (line: string) => process.stdout.write(line + '\n');
 const fmt = (n: number) => n.toLocaleString('en-US');
+const verdicts: string[] = [];
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   const out = await fn();
-  log(`  ${label.padEnd(44)} ${fmt(Math.round(performance.now() - t0)).padStart(8)} ms`);
+  log(`  ${label.padEnd(56)} ${fmt(Math.round(performance.now() - t0)).padStart(8)} ms`);
   return out;
+}
+
+function verdict(what: string, ms: number, targetMs: number): void {
+  const line = `${ms <= targetMs ? 'MET   ' : 'MISSED'} ${what}: ${fmt(Math.round(ms))} ms (target ≤ ${fmt(targetMs)} ms)`;
+  verdicts.push(line);
 }
 
 /** Runs `sqlFor(k)` for k = 0 … WORKERS−1, each on its own connection, all at once. */
@@ -60,25 +86,29 @@ function inParallel(pool: Knex, sqlFor: (k: number) => string, bindings: Record<
   );
 }
 
-// Sessions: ids in login order, as the listener creates them (so a month's rows sit together on disk, as in
-// production), logins spread evenly over the history with up to an hour of jitter, 5 min – 4 h long; the last
-// OPEN_SESSIONS are open (login within the last hours, last update within the last 5 minutes). 20 NASes,
-// framed IPs from 10.0.0.0/16, octets a few kB/s.
-const SESSIONS_SQL = `
+// Closed sessions: ids in login order, as the listener creates them (so a month's rows sit together on disk, as
+// in production), logins spread evenly over the history with up to an hour of jitter, 5 min – 4 h long, each in
+// the monthly partition of its logout. 20 NASes, framed IPs from 10.0.0.0/16, octets a few kB/s.
+const CLOSED_SQL = `
   INSERT INTO sessions (id, nas_id, account_id, acct_session_id, login, logout, last_update, session_time,
                         input_octets, output_octets, framed_ip, close_reason, interim_count)
-  SELECT g, 1 + g % :nas::int, 1 + (g * 7919) % :accounts::int, 'b' || g, x.login,
-         CASE WHEN x.open THEN NULL ELSE x.login + make_interval(secs => x.dur) END,
-         CASE WHEN x.open THEN :now::timestamptz - make_interval(secs => g % 300) ELSE x.login + make_interval(secs => x.dur) END,
-         x.dur, x.dur * (1000 + g % 50000), x.dur * (1000 + g % 50000) / 8,
-         '10.0.0.0'::inet + (g * 31) % 65536,
-         CASE WHEN x.open THEN NULL ELSE 'stop' END,
-         CASE WHEN x.dur >= 3600 THEN 1 ELSE 0 END
+  SELECT g, 1 + g % :nas::int, 1 + (g * 7919) % :accounts::int, 'b' || g, x.login, x.login + make_interval(secs => x.dur),
+         x.login + make_interval(secs => x.dur), x.dur, x.dur * (1000 + g % 50000), x.dur * (1000 + g % 50000) / 8,
+         '10.0.0.0'::inet + (g * 31) % 65536, 'stop', CASE WHEN x.dur >= 3600 THEN 1 ELSE 0 END
   FROM generate_series(1 + :k::bigint, :total::bigint, :w::bigint) AS g
-  CROSS JOIN LATERAL (SELECT g > :total::bigint - :open_count::bigint AS open, 300 + (g * 40503) % 14100 AS dur) AS d
-  CROSS JOIN LATERAL (SELECT d.open, d.dur, CASE WHEN d.open
-      THEN :now::timestamptz - make_interval(secs => d.dur)
-      ELSE :from::timestamptz + make_interval(secs => (g - 1) * :span::bigint / :total::bigint + (g * 2654435761) % 3600) END AS login) AS x`;
+  CROSS JOIN LATERAL (SELECT 300 + (g * 40503) % 14100 AS dur,
+      :from::timestamptz + make_interval(secs => (g - 1) * :span::bigint / :total::bigint + (g * 2654435761) % 3600) AS login) AS x`;
+
+// Open sessions (ids after the closed ones): logged in within the last 4 hours before NOW, last update within
+// the last 5 minutes before NOW, so at NOW none is stale (quiet limit 3 × 300 s) and an hour later all are.
+const OPEN_SQL = `
+  INSERT INTO sessions (id, nas_id, account_id, acct_session_id, login, logout, last_update, session_time,
+                        input_octets, output_octets, framed_ip, close_reason, interim_count)
+  SELECT g, 1 + g % :nas::int, 1 + (g * 7919) % :accounts::int, 'o' || g, :now::timestamptz - make_interval(secs => x.dur),
+         NULL, :now::timestamptz - make_interval(secs => g % 300), x.dur - g % 300, x.dur * (1000 + g % 50000),
+         x.dur * (1000 + g % 50000) / 8, '10.1.0.0'::inet + g % 65536, NULL, CASE WHEN x.dur >= 3600 THEN 1 ELSE 0 END
+  FROM generate_series(:first::bigint + :k::bigint, :last::bigint, :w::bigint) AS g
+  CROSS JOIN LATERAL (SELECT 300 + (g * 40503) % 14100 AS dur) AS x`;
 
 // One delta per session shorter than an hour (Start, Stop), two for longer ones (an Interim half way).
 const DELTAS_SQL = `
@@ -94,21 +124,38 @@ const DELTAS_SQL = `
     ) AS p (t0, t1, i, o)
   WHERE s.id % :w = :k AND (m.split OR p.t0 = s.login)`;
 
+interface LeafIndex {
+  tbl: string;
+  name: string;
+  def: string;
+  constraint_def: string | null;
+}
+
+/** The indexes of every partition of the loaded tables; the rollups' primary keys stay (their parent's). */
+async function leafIndexes(k: Knex): Promise<LeafIndex[]> {
+  const { rows } = await k.raw<{ rows: LeafIndex[] }>(`
+    SELECT t.relid::regclass::text AS tbl, ic.relname AS name, pg_get_indexdef(ic.oid) AS def,
+           pg_get_constraintdef(con.oid) AS constraint_def
+    FROM unnest(ARRAY['sessions', 'usage_deltas']::regclass[]) AS r(root)
+    CROSS JOIN LATERAL pg_partition_tree(r.root) t
+    JOIN pg_index x ON x.indrelid = t.relid
+    JOIN pg_class ic ON ic.oid = x.indexrelid
+    LEFT JOIN pg_constraint con ON con.conindid = ic.oid AND con.conrelid = t.relid
+    WHERE t.isleaf`);
+  return rows;
+}
+
+async function hasMonthlyRollup(k: Knex): Promise<boolean> {
+  const { rows } = await k.raw(`SELECT to_regclass('usage_monthly') IS NOT NULL AS yes`);
+  return Boolean(rows[0].yes);
+}
+
 async function generateHistory(k: Knex): Promise<void> {
-  log(`generating ${fmt(SESSIONS)} sessions of ${fmt(ACCOUNTS)} accounts on ${NAS_COUNT} NASes, ${HISTORY_FROM.slice(0, 10)} … ${HISTORY_TO.slice(0, 10)}, ${WORKERS} connections`);
-  const tables = ['sessions', 'usage_deltas', 'usage_hourly'];
-  const { rows: indexes } = await k.raw<{ rows: { indexname: string; indexdef: string }[] }>(
-    `SELECT indexname, indexdef FROM pg_indexes
-      WHERE schemaname = 'public' AND tablename = ANY (?)
-        AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
-    [tables],
-  );
-  // The rollup's primary key too: its rows arrive in hash order, and one sorted build beats 10M+ random inserts.
-  const { rows: [pk] } = await k.raw(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-                                      WHERE conrelid = 'usage_hourly'::regclass AND contype = 'p'`);
-  await timed('drop secondary indexes for the load', async () => {
-    for (const i of indexes) await k.raw(`DROP INDEX ${i.indexname}`);
-    await k.raw(`ALTER TABLE usage_hourly DROP CONSTRAINT ${pk.conname}`);
+  log(`generating ${fmt(SESSIONS)} sessions (${fmt(OPEN_SESSIONS)} open) of ${fmt(ACCOUNTS)} accounts on ${NAS_COUNT} NASes, ${HISTORY_FROM.slice(0, 10)} … ${HISTORY_TO.slice(0, 10)}, ${WORKERS} connections`);
+  await k.raw('SELECT radtrack_ensure_partitions(?::timestamptz, ?::timestamptz)', [HISTORY_FROM, NOW]);
+  const indexes = await leafIndexes(k);
+  await timed(`drop ${indexes.length} partition indexes for the load`, async () => {
+    for (const i of indexes) await k.raw(i.constraint_def ? `ALTER TABLE ${i.tbl} DROP CONSTRAINT "${i.name}"` : `DROP INDEX "${i.name}"`);
   });
   await timed('nas + accounts', async () => {
     await k.raw(`INSERT INTO nas (address, name, secret, last_seen)
@@ -117,43 +164,73 @@ async function generateHistory(k: Knex): Promise<void> {
                  SELECT 'user' || lpad(g::text, 6, '0'), true, CASE WHEN g % 10 = 0 THEN 50000000000 END
                  FROM generate_series(1, ?) g`, [ACCOUNTS]);
   });
+  const closed = SESSIONS - OPEN_SESSIONS;
   const span = (Date.parse(HISTORY_TO) - Date.parse(HISTORY_FROM)) / 1000 - 4 * 3600;
-  await timed(`sessions (${fmt(SESSIONS)})`, () =>
-    inParallel(k, () => SESSIONS_SQL, { nas: NAS_COUNT, accounts: ACCOUNTS, total: SESSIONS, open_count: OPEN_SESSIONS, now: NOW, from: HISTORY_FROM, span }),
+  await timed(`closed sessions (${fmt(closed)})`, () =>
+    inParallel(k, () => CLOSED_SQL, { nas: NAS_COUNT, accounts: ACCOUNTS, total: closed, from: HISTORY_FROM, span }),
+  );
+  await timed(`open sessions (${fmt(OPEN_SESSIONS)})`, () =>
+    inParallel(k, () => OPEN_SQL, { nas: NAS_COUNT, accounts: ACCOUNTS, first: closed + 1, last: SESSIONS, now: NOW }),
   );
   await k.raw(`SELECT setval(pg_get_serial_sequence('sessions', 'id'), ?)`, [SESSIONS]);
   await timed('usage_deltas', () => inParallel(k, () => DELTAS_SQL));
-  await timed('usage_hourly (split at UTC hours, as writeUsage)', () =>
+  // Split at UTC hours as radtrack_add_usage does; in hour order, as ingest appends them (the BRIN index on hour
+  // that reports use for edge hours relies on it).
+  await timed('usage_hourly (split at UTC hours, as radtrack_add_usage)', () =>
     inParallel(k, () => `INSERT INTO usage_hourly (hour, account_id, seconds, input_octets, output_octets)
       SELECT p.hour, d.account_id, sum(p.seconds), sum(p.input_octets), sum(p.output_octets)
       FROM (SELECT * FROM usage_deltas WHERE account_id % :w = :k AND t1 - t0 <= interval '1 day') d
       CROSS JOIN LATERAL usage_hour_pieces(d.t0, d.t1, d.seconds, d.input_octets, d.output_octets) p
       GROUP BY p.hour, d.account_id
-      ORDER BY 1, 2`), // hour order, as ingest appends them; the rule of radtrack_add_usage
-
+      ORDER BY p.hour, d.account_id`),
   );
-  const builds = [`ALTER TABLE usage_hourly ADD CONSTRAINT ${pk.conname} ${pk.def}`, ...indexes.map((i) => i.indexdef)];
-  await timed(`rebuild ${builds.length} indexes`, () =>
+  if (await hasMonthlyRollup(k)) {
+    await timed('usage_monthly (from usage_hourly, as the migration)', () =>
+      inParallel(k, () => `INSERT INTO usage_monthly (account_id, month, seconds, input_octets, output_octets)
+        SELECT account_id, date_trunc('month', hour, 'UTC'), sum(seconds), sum(input_octets), sum(output_octets)
+        FROM usage_hourly WHERE account_id % :w = :k GROUP BY 1, 2 ORDER BY 2, 1`),
+    );
+  }
+  await timed(`rebuild ${indexes.length} partition indexes`, () =>
     Promise.all(Array.from({ length: WORKERS }, (_, w) => (async () => {
-      for (const ddl of builds.filter((_, n) => n % WORKERS === w)) {
+      for (const i of indexes.filter((_, n) => n % WORKERS === w)) {
         await k.transaction(async (trx) => {
-          await trx.raw(`SET LOCAL maintenance_work_mem = '512MB'`);
-          await trx.raw(ddl);
+          await trx.raw(`SET LOCAL maintenance_work_mem = '256MB'`);
+          await trx.raw(i.constraint_def ? `ALTER TABLE ${i.tbl} ADD CONSTRAINT "${i.name}" ${i.constraint_def}` : i.def);
         });
       }
     })())),
   );
-  await timed('analyze', () => k.raw('ANALYZE'));
-  const { rows } = await k.raw(`SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM usage_deltas) AS deltas,
-                                       (SELECT count(*) FROM usage_hourly) AS hourly, pg_size_pretty(pg_database_size(current_database())) AS size`);
-  log(`  rows: ${fmt(Number(rows[0].sessions))} sessions, ${fmt(Number(rows[0].deltas))} usage_deltas, ${fmt(Number(rows[0].hourly))} usage_hourly; database ${rows[0].size}`);
+  await timed('vacuum analyze', () => k.raw('VACUUM ANALYZE'));
+  await describe(k);
 }
 
-/** Best and median of a few runs (the first warms the cache), and the rows of the last. */
-async function measure(label: string, runs: number, fn: () => Promise<unknown[]>): Promise<void> {
+async function describe(k: Knex): Promise<void> {
+  const { rows } = await k.raw(`SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM sessions_open) AS open,
+                                       (SELECT count(*) FROM usage_deltas) AS deltas, (SELECT count(*) FROM usage_hourly) AS hourly,
+                                       pg_size_pretty(pg_database_size(current_database())) AS size`);
+  const r = rows[0];
+  log(`  rows: ${fmt(Number(r.sessions))} sessions (${fmt(Number(r.open))} open), ${fmt(Number(r.deltas))} usage_deltas, ${fmt(Number(r.hourly))} usage_hourly; database ${r.size}`);
+}
+
+/** On a kept database whose open sessions an earlier run's reconcile closed: open OPEN_SESSIONS new ones. */
+async function reopenSessions(k: Knex): Promise<void> {
+  const { rows: [o] } = await k.raw(`SELECT count(*)::int AS n, (SELECT max(id) FROM sessions) AS max FROM sessions_open`);
+  if (o.n >= OPEN_SESSIONS) return;
+  const first = Number(o.max) + 1;
+  await timed(`open sessions again (${fmt(OPEN_SESSIONS)}, no usage)`, () =>
+    inParallel(k, () => OPEN_SQL.replace(`'o' || g`, `'r' || g`), { nas: NAS_COUNT, accounts: ACCOUNTS, first, last: first + OPEN_SESSIONS - 1, now: NOW }),
+  );
+  await k.raw(`SELECT setval(pg_get_serial_sequence('sessions', 'id'), ?)`, [first + OPEN_SESSIONS - 1]);
+  await k.raw(`UPDATE nas SET last_seen = ?`, [NOW]);
+  await k.raw('VACUUM ANALYZE sessions_open');
+}
+
+/** First, median and best of RUNS runs (the first warms the cache), and the rows of the last. Returns the median. */
+async function measure(label: string, fn: () => Promise<unknown[]>): Promise<number> {
   const ms: number[] = [];
   let rows = 0;
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     rows = (await fn()).length;
     ms.push(performance.now() - t0);
@@ -161,32 +238,74 @@ async function measure(label: string, runs: number, fn: () => Promise<unknown[]>
   const first = Math.round(ms[0]!);
   const sorted = [...ms].sort((a, b) => a - b);
   const best = Math.round(sorted[0]!);
-  const median = Math.round(sorted[Math.floor(sorted.length / 2)]!);
-  log(`  ${label.padEnd(56)} ${fmt(rows).padStart(7)} rows  first ${fmt(first).padStart(6)} ms  median ${fmt(median).padStart(6)} ms  best ${fmt(best).padStart(6)} ms`);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  log(`  ${label.padEnd(56)} ${fmt(rows).padStart(7)} rows  first ${fmt(first).padStart(6)} ms  median ${fmt(Math.round(median)).padStart(6)} ms  best ${fmt(best).padStart(6)} ms`);
+  return median;
 }
 
 async function timeReports(k: Knex, url: string): Promise<void> {
-  log('reports (same functions as the CLI; now = ' + NOW.toISOString() + ')');
+  log(`reports (same functions as the CLI; now = ${NOW.toISOString()}; ${RUNS} runs each)`);
   const month = monthPeriod('2026-10', 'Europe/Berlin');
+  const utcMonth = monthPeriod('2026-10', 'UTC');
   const kolkata = monthPeriod('2026-10', 'Asia/Kolkata');
   const year: Period = rangePeriod(new Date('2025-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+  const berlinYear: Period = rangePeriod(new Date('2024-12-31T23:00:00Z'), new Date('2025-12-31T23:00:00Z'), 'Europe/Berlin');
   const history: Period = rangePeriod(new Date(HISTORY_FROM), NOW);
   const { rows: [one] } = await k.raw(`SELECT id, username FROM accounts WHERE username = 'user000042'`);
-  const runs = 5;
-  await measure('usage 2026-10 Europe/Berlin, all accounts', runs, () => usageByAccount(k, { period: month, now: NOW }));
-  await measure('usage 2026-10 Asia/Kolkata (+05:30 edges), all accounts', runs, () => usageByAccount(k, { period: kolkata, now: NOW }));
-  await measure(`usage 2026-10 Europe/Berlin, one account (${one.username})`, runs, () => usageByAccount(k, { period: month, now: NOW, accountId: one.id }));
-  await measure(`usage whole history (${HISTORY_FROM.slice(0, 7)} … now), one account`, runs, () => usageByAccount(k, { period: history, now: NOW, accountId: one.id }));
-  await measure('top 10 by octets, 2026-10 Europe/Berlin', runs, () => topUsage(k, { period: month, now: NOW }, 'octets', 10));
-  await measure('top 10 by seconds, --from 2025-01-01 --to 2026-01-01', runs, () => topUsage(k, { period: year, now: NOW }, 'seconds', 10));
-  await measure('who --ip 10.0.1.44 --at 2026-06-15T12:00:00Z', runs, () => whoHeld(k, '10.0.1.44', new Date('2026-06-15T12:00:00Z')));
-  await measure('who --ip 10.0.1.44 --at now', runs, () => whoHeld(k, '10.0.1.44', NOW));
+  const q = (period: Period) => ({ period, now: NOW });
+  verdict('usage 2026-10 Europe/Berlin, all accounts', await measure('usage 2026-10 Europe/Berlin, all accounts', () => usageByAccount(k, q(month))), TARGET_REPORT_MS);
+  verdict('usage 2026-10 UTC, all accounts', await measure('usage 2026-10 UTC, all accounts', () => usageByAccount(k, q(utcMonth))), TARGET_REPORT_MS);
+  await measure('usage 2026-10 Asia/Kolkata (+05:30 edges), all accounts', () => usageByAccount(k, q(kolkata)));
+  await measure(`usage 2026-10 Europe/Berlin, one account (${one.username})`, () => usageByAccount(k, { ...q(month), accountId: one.id }));
+  await measure(`usage whole history (${HISTORY_FROM.slice(0, 7)} … now), one account`, () => usageByAccount(k, { ...q(history), accountId: one.id }));
+  await measure('top 10 by octets, 2026-10 Europe/Berlin', () => topUsage(k, q(month), 'octets', 10));
+  verdict('top 10 by octets, year 2025 UTC', await measure('top 10 by octets, --from 2025-01-01 --to 2026-01-01', () => topUsage(k, q(year), 'octets', 10)), TARGET_REPORT_MS);
+  verdict('top 10 by seconds, year 2025 UTC', await measure('top 10 by seconds, --from 2025-01-01 --to 2026-01-01', () => topUsage(k, q(year), 'seconds', 10)), TARGET_REPORT_MS);
+  verdict('top 10 by octets, year 2025 Europe/Berlin', await measure('top 10 by octets, year 2025 Europe/Berlin', () => topUsage(k, q(berlinYear), 'octets', 10)), TARGET_REPORT_MS);
+  await measure('who --ip 10.0.1.44 --at 2026-06-15T12:00:00Z', () => whoHeld(k, '10.0.1.44', new Date('2026-06-15T12:00:00Z')));
+  await measure('who --ip 10.1.1.44 --at now', () => whoHeld(k, '10.1.1.44', NOW));
   // End to end, as billing staff run it: process start (tsx), migrations check, query, JSON on stdout.
   const t0 = performance.now();
   const cli = spawnSync('bin/radtrack', ['report', 'usage', '--period', '2026-10', '--tz', 'Europe/Berlin', '--format', 'json', '--db', url], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const cliMs = Math.round(performance.now() - t0);
   const cliRows = cli.status === 0 ? (JSON.parse(cli.stdout) as unknown[]).length : 0;
   log(`  ${'bin/radtrack report usage --period 2026-10 (whole process)'.padEnd(56)} ${fmt(cliRows).padStart(7)} rows  ${fmt(cliMs).padStart(6)} ms${cli.status === 0 ? '' : `  (exit ${cli.status}: ${cli.stderr.trim()})`}`);
+}
+
+async function timeReconcile(k: Knex, url: string): Promise<void> {
+  const { rows: [o] } = await k.raw(`SELECT count(*)::int AS n FROM sessions_open`);
+  log(`reconcile (${fmt(o.n)} open sessions, ${NAS_COUNT} NASes)`);
+  const db = { knex: k, connection: url };
+  const quiet = await timed('reconcile at now: nothing stale', () => reconcile(db, { now: NOW, closeSilent: false, dryRun: false }));
+  if (quiet.closed !== 0) throw new Error(`reconcile at now closed ${quiet.closed} sessions, expected none`);
+  // An hour later every open session is stale; the NASes were heard meanwhile (Status-Server), so none is silent.
+  const later = new Date(NOW.getTime() + 3600_000);
+  await k.raw(`UPDATE nas SET last_seen = ?`, [later]);
+  const t0 = performance.now();
+  const all = await reconcile(db, { now: later, closeSilent: false, dryRun: false });
+  const ms = performance.now() - t0;
+  log(`  ${`reconcile an hour later: closes all ${fmt(all.closed)}`.padEnd(56)} ${fmt(Math.round(ms)).padStart(8)} ms`);
+  const { rows: [left] } = await k.raw(`SELECT count(*)::int AS n FROM sessions_open`);
+  if (all.closed !== o.n || left.n !== 0) throw new Error(`reconcile closed ${all.closed} of ${o.n}; ${left.n} still open`);
+  verdict(`reconcile closing ${fmt(o.n)} open sessions`, ms, TARGET_RECONCILE_MS);
+}
+
+async function timePurge(k: Knex): Promise<void> {
+  const oldest = (await monthPartitions(k, 'sessions'))[0];
+  if (!oldest) {
+    log('purge: no month partition left');
+    return;
+  }
+  const { rows: [n] } = await k.raw(`SELECT count(*)::int AS n FROM "${oldest.name}"`);
+  log(`purge --before ${oldest.to.toISOString().slice(0, 10)} (${oldest.name}: ${fmt(n.n)} sessions)`);
+  const t0 = performance.now();
+  const s = await purge(k, { before: oldest.to, dryRun: false });
+  const ms = performance.now() - t0;
+  const { rows: [gone] } = await k.raw(`SELECT to_regclass(?) IS NULL AS gone`, [oldest.name]);
+  const month = oldest.from.toISOString().slice(0, 7);
+  const dropped = gone.gone && s.months_dropped.includes(month);
+  log(`  ${`purge: ${fmt(s.sessions)} sessions, months dropped ${s.months_dropped.join(', ') || 'none'}`.padEnd(56)} ${fmt(Math.round(ms)).padStart(8)} ms`);
+  verdicts.push(`${dropped && s.sessions === n.n ? 'MET   ' : 'MISSED'} purge of month ${month} drops its partition (${fmt(s.sessions)} sessions, spans kept): ${fmt(Math.round(ms))} ms`);
 }
 
 async function main(): Promise<void> {
@@ -201,15 +320,22 @@ async function main(): Promise<void> {
       await admin.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
       await admin.raw(`CREATE DATABASE ${DB_NAME}`);
     }
-    k = createKnex(benchUrl.toString(), WORKERS + 1);
-    await migrateLatest(k);
+    k = createKnex(benchUrl.toString(), WORKERS + 2);
+    await timed('migrate', () => migrateLatest(k!));
     const t0 = performance.now();
-    if (reuse) log(`reusing ${DB_NAME}`);
-    else {
+    if (reuse) {
+      log(`reusing ${DB_NAME}`);
+      await reopenSessions(k);
+      await describe(k);
+    } else {
       await generateHistory(k);
       log(`  generation total ${fmt(Math.round((performance.now() - t0) / 1000))} s`);
     }
     await timeReports(k, benchUrl.toString());
+    await timeReconcile(k, benchUrl.toString());
+    await timePurge(k);
+    log(`targets (${fmt(SESSIONS)} sessions${SESSIONS < 10_000_000 ? '; the targets are for 10,000,000: --full' : ''}):`);
+    for (const v of verdicts) log('  ' + v);
   } finally {
     await k?.destroy();
     if (opts.keep || opts.reuse) log(`kept ${benchUrl.toString()}`);

@@ -12,11 +12,10 @@
 // time, each page one short transaction that first takes its NAS's ingest locks — the same locks, in the same
 // order, as the listener (src/db/sql/ingest-locks.ts) — so a listener batch and reconcile never interleave on one
 // session and cannot deadlock. A session the listener updated meanwhile is read after that update, and is no
-// longer stale.
+// longer stale. A page is closed by one statement in the database (IngestConnection.closeStaleOfNas): a backlog
+// of a million stale sessions never travels to this process and back.
 import { isSilent, quietLimitSeconds } from '../accounting/heartbeat.ts';
-import { closeAsStale } from '../accounting/session-machine.ts';
-import type { SessionState } from '../accounting/session.ts';
-import { IngestConnection } from '../db/sql/ingest.ts';
+import { IngestConnection, type StaleClosed } from '../db/sql/ingest.ts';
 import { withJobLease, type JobLease } from '../db/sql/job-locks.ts';
 import { nasHeartbeats, type NasHeartbeatRow } from '../db/sql/nas.ts';
 import type { Database } from '../db/open.ts';
@@ -105,21 +104,31 @@ async function run(db: Pick<Database, 'knex' | 'connection'>, opts: ReconcileOpt
   const nases = await nasHeartbeats(db.knex);
   const conn = await IngestConnection.open(db.connection);
   try {
+    const beforeOf = (nas: NasHeartbeatRow) => new Date(opts.now.getTime() - quietLimitSeconds(nas.interim_interval, opts.staleAfterSeconds) * 1000);
+    const quiet = await conn.nasesWithQuietSessions(nases.map((n) => n.id), nases.map(beforeOf));
     for (const nas of nases) {
       const limit = quietLimitSeconds(nas.interim_interval, opts.staleAfterSeconds);
       const silent = isSilent({ lastSeen: nas.last_seen, createdAt: nas.created_at, interimInterval: nas.interim_interval }, opts.now, opts.staleAfterSeconds);
       if (silent) summary.silent_nas.push(silentNas(nas, limit));
-      const before = new Date(opts.now.getTime() - limit * 1000);
+      if (!quiet.has(nas.id)) continue;
+      const before = beforeOf(nas);
       const close = !opts.dryRun && (opts.closeSilent || !silent);
-      await eachStalePage(conn, nas, before, close, opts.pageSize ?? DEFAULT_PAGE, lease, (page) => {
+      const list = (page: Listed[]) => {
+        for (const p of page) {
+          if (summary.closed_sessions.length >= LISTED_SESSIONS) break;
+          summary.closed_sessions.push({ id: p.id, username: p.username, nas_ip: nas.address, login: p.login, last_update: p.lastUpdate, silent_nas: silent });
+        }
+      };
+      const pageSize = opts.pageSize ?? DEFAULT_PAGE;
+      if (close) {
+        summary.closed += await closeStale(conn, nas.id, before, pageSize, lease, () => LISTED_SESSIONS - summary.closed_sessions.length, list);
+        continue;
+      }
+      // A dry run, or a silent NAS whose sessions stay open: read, change nothing.
+      await eachQuietPage(conn, nas, before, pageSize, lease, (page) => {
         if (!opts.closeSilent && silent) return void (summary.left_open += page.length);
         summary.closed += page.length;
-        for (const { session, username } of page) {
-          if (summary.closed_sessions.length >= LISTED_SESSIONS) break;
-          summary.closed_sessions.push({
-            id: session.id!, username, nas_ip: nas.address, login: session.login, last_update: session.lastUpdate, silent_nas: silent,
-          });
-        }
+        list(page);
       });
     }
   } finally {
@@ -132,49 +141,68 @@ function silentNas(nas: NasHeartbeatRow, limit: number): SilentNas {
   return { address: nas.address, name: nas.name, last_seen: nas.last_seen, quiet_limit_seconds: limit, open_sessions: Number(nas.open_sessions) };
 }
 
-type Page = { session: SessionState; username: string }[];
+type Listed = { id: bigint; username: string; login: Date; lastUpdate: Date };
 
-/**
- * The NAS's open sessions last updated before `before`, a page at a time. With `close`, each page is closed in
- * its own transaction under the NAS's ingest locks, and read inside it.
- */
-async function eachStalePage(
+/** The NAS's open sessions last updated before `before`, a page at a time, read only. */
+async function eachQuietPage(
   conn: IngestConnection,
   nas: NasHeartbeatRow,
   before: Date,
-  close: boolean,
   pageSize: number,
   lease: JobLease,
-  seen: (page: Page) => void,
+  seen: (page: Listed[]) => void,
 ): Promise<void> {
   for (let after = 0n; ; ) {
     lease.check();
-    const page = close ? await closePage(conn, nas.id, before, after, pageSize) : await conn.quietSessionsOfNas(nas.id, before, after, pageSize);
+    const page = await conn.quietSessionsOfNas(nas.id, before, after, pageSize);
     if (page.length === 0) return;
-    seen(page);
+    seen(page.map(({ session, username }) => ({ id: session.id!, username, login: session.login, lastUpdate: session.lastUpdate })));
     after = page[page.length - 1]!.session.id!;
   }
 }
 
-async function closePage(conn: IngestConnection, nasId: bigint, before: Date, after: bigint, pageSize: number): Promise<Page> {
+/**
+ * Closes the NAS's open sessions last updated before `before` (closeAsStale's rule), a page at a time: each page
+ * one transaction under the NAS's ingest locks and one statement (IngestConnection.closeStaleOfNas), so a session
+ * the listener updated meanwhile is seen after that update. Returns how many it closed; `list` gets the first
+ * `wanted()` of each page.
+ */
+async function closeStale(
+  conn: IngestConnection,
+  nasId: bigint,
+  before: Date,
+  pageSize: number,
+  lease: JobLease,
+  wanted: () => number,
+  list: (page: Listed[]) => void,
+): Promise<number> {
+  let closed = 0;
+  for (let after = 0n; ; ) {
+    lease.check();
+    const page = await closePage(conn, nasId, before, after, pageSize, Math.max(0, wanted()));
+    if (page.closed === 0) return closed;
+    closed += page.closed;
+    list(page.listed);
+    after = page.lastId;
+  }
+}
+
+async function closePage(conn: IngestConnection, nasId: bigint, before: Date, after: bigint, pageSize: number, listed: number): Promise<StaleClosed> {
   for (let attempt = 0; ; attempt++) {
-    let page: Page = [];
     await conn.begin();
     try {
       await conn.lockNas(nasId);
-      page = await conn.quietSessionsOfNas(nasId, before, after, pageSize);
-      for (const { session } of page) closeAsStale(session);
-      const ids = page.map((p) => p.session.id!);
-      await conn.write({ openLeaving: ids, closedLeaving: [], updated: [], inserted: page.map((p) => p.session), journal: [], usage: [] });
+      const page = await conn.closeStaleOfNas(nasId, before, after, pageSize, listed);
       await conn.commit();
       return page;
     } catch (err) {
       await conn.rollback().catch(() => undefined);
-      if (attempt > 0 || page.length === 0 || (err as { code?: string }).code !== NO_PARTITION) throw err;
+      if (attempt > 0 || (err as { code?: string }).code !== NO_PARTITION) throw err;
       // Sessions quiet since a month that has no partition yet (the listener makes them a month ahead of now
       // only): make the months of this page's logouts, once.
-      const logouts = page.map((p) => p.session.lastUpdate.getTime());
-      await conn.ensurePartitions(new Date(Math.min(...logouts)), new Date(Math.max(...logouts)));
+      const range = await conn.staleLogoutRange(nasId, before, after, pageSize);
+      if (!range) throw err;
+      await conn.ensurePartitions(range.from, range.to);
     }
   }
 }

@@ -54,6 +54,39 @@ export interface PeriodPlan {
   edges: { from: Date; to: Date }[];
 }
 
+/**
+ * How the whole hours [from, to) of a plan are read: whole UTC months from the usage_monthly rollups, and hours
+ * from usage_hourly — added where the hours reach past the months, taken away where a month reaches past the
+ * hours. The months are the ones nearest to the bounds (a month in Europe/Berlin is the UTC month with an hour
+ * or two added before and taken away at the end); none when that would not read fewer hours.
+ */
+export interface RollupPlan {
+  months: { from: Date; to: Date } | null;
+  add: { from: Date; to: Date }[];
+  subtract: { from: Date; to: Date }[];
+}
+
+const utcMonth = (t: number, plus = 0) => {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1);
+};
+
+/** The UTC month start nearest to t (the earlier one on a tie). */
+function nearestMonth(t: number): number {
+  const [before, after] = [utcMonth(t), utcMonth(t, 1)];
+  return t - before <= after - t ? before : after;
+}
+
+export function planRollups(hours: { from: Date; to: Date }): RollupPlan {
+  const [h1, h2] = [hours.from.getTime(), hours.to.getTime()];
+  const [m1, m2] = [nearestMonth(h1), nearestMonth(h2)];
+  const range = (a: number, b: number) => ({ from: new Date(a), to: new Date(b) });
+  if (m1 >= m2 || Math.abs(h1 - m1) + Math.abs(h2 - m2) >= h2 - h1) return { months: null, add: [range(h1, h2)], subtract: [] };
+  const add = [...(h1 < m1 ? [range(h1, m1)] : []), ...(m2 < h2 ? [range(m2, h2)] : [])];
+  const subtract = [...(m1 < h1 ? [range(m1, h1)] : []), ...(h2 < m2 ? [range(h2, m2)] : [])];
+  return { months: range(m1, m2), add, subtract };
+}
+
 export function planPeriod(p: Period): PeriodPlan {
   const t1 = p.from.getTime();
   const t2 = p.to.getTime();

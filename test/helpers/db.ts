@@ -39,7 +39,7 @@ export async function closeTestKnex(): Promise<void> {
   shared = null;
 }
 
-const TABLES = ['radacct_imported', 'radacct_import_progress', 'job_locks', 'usage_hourly', 'usage_deltas', 'journal', 'journal_legacy', 'sessions', 'session_spans', 'accounts', 'ports', 'unknown_sources', 'nas'];
+const TABLES = ['radacct_imported', 'radacct_import_progress', 'job_locks', 'usage_hourly', 'usage_monthly', 'usage_deltas', 'journal', 'journal_legacy', 'sessions', 'session_spans', 'accounts', 'ports', 'unknown_sources', 'nas'];
 
 export async function truncateAll(knex: Knex = testKnex()): Promise<void> {
   await knex.raw(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);

@@ -104,6 +104,18 @@ describe('reconcile (accounting.md §10)', () => {
     expect(await testKnex()('sessions_open').count<{ count: bigint }[]>('* as count')).to.deep.equal([{ count: 0n }]);
   });
 
+  it('a session quiet since a month without a partition: the month is made, the session closed into it', async () => {
+    // Inserted by hand (no usage, so nothing made the month's partitions), last updated in March 2020.
+    const { rows: [row] } = await testKnex().raw(
+      `INSERT INTO sessions (nas_id, account_id, acct_session_id, login, last_update, input_octets)
+       VALUES (?, ?, 'old-1', '2020-03-10T08:00:00Z', '2020-03-10T09:30:00.5Z', 5) RETURNING id`, [String(alive), String(alice)]);
+    const summary = await run();
+    expect([summary.closed, closedIds(summary)]).to.deep.equal([1, [row.id]]);
+    const { rows: [closed] } = await testKnex().raw(`SELECT logout, session_time, close_reason, logout_estimated, input_octets FROM sessions_2020m03 WHERE id = ?`, [row.id]);
+    expect([closed.logout.toISOString(), closed.session_time, closed.close_reason, closed.logout_estimated, closed.input_octets])
+      .to.deep.equal(['2020-03-10T09:30:00.500Z', 5401n, 'stale', true, 5n]);
+  });
+
   it('two runs at once: one closes every stale session once, the other skips (the lease)', async () => {
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push(await openSession(alive, '2026-11-22T10:00:00Z'));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { addUsage as writeUsage, type UsageDelta } from '../../src/db/sql/usage.ts';
 import { testKnex } from '../helpers/db.ts';
-import { at, cleanDatabase } from '../helpers/fixtures.ts';
+import { at, cleanDatabase, insertAccount } from '../helpers/fixtures.ts';
 
 interface Hourly {
   hour: string;
@@ -105,5 +105,24 @@ describe('writeUsage', () => {
     const err = await writeUsage(testKnex(), [delta('2026-10-01T11:00:00Z', '2026-10-01T10:00:00Z', 1n)]).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/ends before it starts/);
     expect(await hourly(acct)).to.deep.equal([]);
+  });
+
+  it('keeps usage_monthly equal to the hourly rollups summed per account and UTC month, across calls and month ends', async () => {
+    const bob = await insertAccount(testKnex(), 'bob');
+    await writeUsage(testKnex(), [
+      delta('2026-10-31T23:30:00Z', '2026-11-01T00:30:00Z', 1000n, 10n),
+      { ...delta('2026-10-15T10:00:00Z', '2026-10-15T10:10:00Z', 7n, 1n), accountId: bob },
+      delta('2026-09-01T00:00:00Z', '2026-09-03T00:00:00Z', 5000n, 5n), // longer than a day: in neither rollup
+    ]);
+    await writeUsage(testKnex(), [delta('2026-11-01T00:30:00Z', '2026-11-01T00:40:00Z', 100n, 1n)]);
+    const { rows: monthly } = await testKnex().raw(`SELECT account_id, month, seconds, input_octets::text AS i, output_octets::text AS o
+                                                    FROM usage_monthly ORDER BY account_id, month`);
+    const { rows: summed } = await testKnex().raw(`SELECT account_id, date_trunc('month', hour, 'UTC') AS month, sum(seconds) AS seconds,
+                                                          sum(input_octets)::text AS i, sum(output_octets)::text AS o
+                                                   FROM usage_hourly GROUP BY 1, 2 ORDER BY 1, 2`);
+    expect(monthly).to.deep.equal(summed);
+    expect(monthly.map((m: { month: Date; i: string }) => [m.month.toISOString().slice(0, 7), m.i])).to.deep.equal([
+      ['2026-10', '500'], ['2026-11', '600'], ['2026-10', '7'],
+    ]);
   });
 });

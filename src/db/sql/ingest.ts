@@ -55,6 +55,14 @@ function sessionValues(s: SessionState): ColumnValue[] {
   ];
 }
 
+/** What one closeStaleOfNas page closed. */
+export interface StaleClosed {
+  closed: number;
+  /** The last id it closed (afterId when none): the next page's afterId. */
+  lastId: bigint;
+  listed: { id: bigint; username: string; login: Date; lastUpdate: Date }[];
+}
+
 /** One lane's connection to the database, with the composite type OIDs of this database. */
 export class IngestConnection {
   private broken = false;
@@ -209,6 +217,50 @@ export class IngestConnection {
       values: [String(nasId), before, String(afterId), limit],
     });
     return rows.map((r) => ({ session: sessionFromRow(r), username: r.username }));
+  }
+
+  /**
+   * Which of these NASes have an open session last updated before its `before` — one sequential pass over
+   * sessions_open for all of them (the condition is not indexable on purpose): a NAS without any is skipped, where
+   * paging its sessions by (nas_id, id) would fetch every one of them from the heap, one at a time.
+   */
+  async nasesWithQuietSessions(nasIds: bigint[], befores: Date[]): Promise<Set<bigint>> {
+    if (nasIds.length === 0) return new Set();
+    const { rows } = await this.query<{ nas_id: bigint }>({
+      text: `SELECT DISTINCT s.nas_id FROM sessions_open s
+             WHERE s.last_update < ($2::timestamptz[])[array_position($1::int8[], s.nas_id)]`,
+      values: [encodeArray('int8', nasIds), befores.map((b) => b.toISOString())],
+    });
+    return new Set(rows.map((r) => r.nas_id));
+  }
+
+  /**
+   * Closes as stale the first `limit` open sessions of a NAS, by id after `afterId`, last updated before `before`,
+   * in one call of radtrack_close_stale (migration 20261203050000: closeAsStale's rule, in SQL). Call it holding
+   * the NAS's ingest locks. Returns how many it closed, the last id, and the first `list` of them (by id) with
+   * their usernames. A logout in a month without a partition fails with check_violation: see staleLogoutRange.
+   */
+  async closeStaleOfNas(nasId: bigint, before: Date, afterId: bigint, limit: number, list: number): Promise<StaleClosed> {
+    const { rows } = await this.query<{ closed_id: bigint; username: string; login: Date; last_update: Date; closed: number; last_id: bigint }>({
+      text: 'SELECT * FROM radtrack_close_stale($1, $2, $3, $4, $5)',
+      values: [String(nasId), before, String(afterId), limit, list],
+    });
+    const first = rows[0];
+    if (!first) return { closed: 0, lastId: afterId, listed: [] };
+    const listed = rows.slice(0, list).map((r) => ({ id: r.closed_id, username: r.username, login: r.login, lastUpdate: r.last_update }));
+    return { closed: first.closed, lastId: first.last_id, listed };
+  }
+
+  /** The earliest and latest logout the next closeStaleOfNas page would give (null: no page). */
+  async staleLogoutRange(nasId: bigint, before: Date, afterId: bigint, limit: number): Promise<{ from: Date; to: Date } | null> {
+    const { rows } = await this.query<{ from: Date | null; to: Date | null }>({
+      text: `SELECT min(greatest(s.last_update, s.login)) AS from, max(greatest(s.last_update, s.login)) AS to
+             FROM sessions_open s WHERE s.id IN (
+               SELECT id FROM sessions_open WHERE nas_id = $1 AND last_update < $2 AND id > $3 ORDER BY id LIMIT $4)`,
+      values: [String(nasId), before, String(afterId), limit],
+    });
+    const r = rows[0];
+    return r?.from && r.to ? { from: r.from, to: r.to } : null;
   }
 
   /** Every ingest lock of a NAS, for this transaction (src/db/sql/ingest-locks.ts): no listener writes its sessions. */
