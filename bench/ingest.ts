@@ -83,17 +83,26 @@ const USAGE = `usage: bench/ingest.ts [--sessions N] [--parallel P] [--batch-siz
                        [--half-rate F]    (after the load: a paced run at F x the measured packets/s, e.g. 0.5)
                        [--json-out FILE]  (figures as JSON)`;
 
-export function parseArgs(argv: string[]): IngestOptions {
-  const o: IngestOptions = { ...DEFAULTS };
-  const int = (name: string, v: string | undefined, lo: number, hi: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name}: expected an integer ${lo}-${hi}, got ${v}`);
-    return n;
-  };
+/** An integer flag value within [lo, hi], or an error naming the flag. */
+export function intArg(name: string, v: string | undefined, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name}: expected an integer ${lo}-${hi}, got ${v}`);
+  return n;
+}
+
+/** Calls `each(flag, val, raw)` for every argument; `--flag=v` and `--flag v` both work, `val()` takes the value. */
+export function eachFlag(argv: string[], each: (flag: string, val: () => string | undefined, raw: string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const val = () => inline ?? argv[++i];
+    each(flag, () => inline ?? argv[++i], a);
+  }
+}
+
+export function parseArgs(argv: string[]): IngestOptions {
+  const o: IngestOptions = { ...DEFAULTS };
+  const int = intArg;
+  eachFlag(argv, (flag, val, a) => {
     switch (flag) {
       case '--sessions': o.sessions = int(flag, val(), 1, 200_000); break;
       case '--parallel': o.parallel = int(flag, val(), 1, 1024); break;
@@ -132,7 +141,7 @@ export function parseArgs(argv: string[]): IngestOptions {
       // eslint-disable-next-line no-fallthrough
       default: throw new Error(`unknown argument ${a}\n${USAGE}`);
     }
-  }
+  });
   if (o.storm && o.open === 0) throw new Error('--storm needs --open N (the sessions the restart closes)');
   if (o.parallel > o.sessions) throw new Error('--parallel must not exceed --sessions (rounds order keeps one packet per session in flight)');
   return o;
@@ -653,7 +662,8 @@ export async function runIngest(o: IngestOptions): Promise<number> {
     // The load is dated 2026-01-01 (like the shared harness's): trust this NAS's clock, as run.sh does, or
     // radtrack would take arrival times for events months away (docs/accounting.md §3). The registry
     // rereads the nas table every ~2 s.
-    psql(psqlTarget, ['-c', "UPDATE nas SET max_clock_offset = NULL WHERE address = '127.0.0.1'"]);
+    // updated_at moves too: the listener rereads the NAS clients only when count/max(updated_at) changed.
+    psql(psqlTarget, ['-c', "UPDATE nas SET max_clock_offset = NULL, updated_at = now() WHERE address = '127.0.0.1'"]);
     if (o.bgClosed + o.bgOpen > 0) {
       log(`background: ${o.bgClosed} closed + ${o.bgOpen} open sessions of other subscribers (product-reset.sql)`);
       psql(psqlTarget, ['-v', `closed=${o.bgClosed}`, '-v', `open=${o.bgOpen}`, '-f', join(ROOT, 'bench', 'freeradius-compare', 'product-reset.sql')]);
@@ -668,7 +678,7 @@ export async function runIngest(o: IngestOptions): Promise<number> {
       psql(psqlTarget, ['-c', 'ANALYZE']);
       historyLoadS = (performance.now() - t) / 1000;
     }
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 3000));
 
     const send = (attrs: Buffer[], parallel: number, extra: { onStart?: () => void; ratePps?: number; timeoutMs?: number; tries?: number } = {}) => sendLoad({
       port, secret: SECRET, attrs, parallel: Math.min(parallel, attrs.length),
