@@ -749,7 +749,7 @@ export async function runIngest(o: IngestOptions): Promise<number> {
     if (o.storm) {
       // The NAS restarts (Accounting-On, dated after every login so far) and its subscribers come back at once:
       // a Start for every port of the open sessions, new Acct-Session-Ids, as fast as the client can send.
-      const R = BASE_TS + 30 * 86400;
+      const R = BASE_TS + 7200; // two hours after the first logins: later than every login of the load
       const back = buildSessions(o.open, o.seed + 4000, 'R', 2_000_000);
       for (const [i, s] of back.entries()) s.startTs = R + 1 + Math.floor(i / 1000);
       const closedBefore = opened.length;
