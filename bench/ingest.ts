@@ -50,6 +50,8 @@ export interface IngestOptions {
   /** After the load: the same shape again, paced at this fraction of the measured packets/s (latency figure). */
   halfRate: number;
   jsonOut?: string;
+  /** SQL run through psql once the daemon listens, before any load: e.g. to compare a planner setting. */
+  setupSql?: string;
 }
 
 const DEFAULTS: IngestOptions = {
@@ -81,7 +83,8 @@ const USAGE = `usage: bench/ingest.ts [--sessions N] [--parallel P] [--batch-siz
                        [--storm]          (after the load: Accounting-On, then a Start on every --open port)
                        [--storm-parallel P] (window of the storm's Starts, default 1024)
                        [--half-rate F]    (after the load: a paced run at F x the measured packets/s, e.g. 0.5)
-                       [--json-out FILE]  (figures as JSON)`;
+                       [--json-out FILE]  (figures as JSON)
+                       [--setup-sql SQL]  (run through psql before the load, e.g. to compare a planner setting)`;
 
 /** An integer flag value within [lo, hi], or an error naming the flag. */
 export function intArg(name: string, v: string | undefined, lo: number, hi: number): number {
@@ -115,6 +118,7 @@ export function parseArgs(argv: string[]): IngestOptions {
       case '--keep': o.keep = true; break;
       case '--cpu-prof': o.cpuProf = val(); break;
       case '--json-out': o.jsonOut = val(); break;
+      case '--setup-sql': o.setupSql = val(); break;
       case '--background': {
         const m = /^(\d+),(\d+)$/.exec(val() ?? '');
         if (!m) throw new Error('--background: expected CLOSED,OPEN');
@@ -668,6 +672,7 @@ export async function runIngest(o: IngestOptions): Promise<number> {
       log(`background: ${o.bgClosed} closed + ${o.bgOpen} open sessions of other subscribers (product-reset.sql)`);
       psql(psqlTarget, ['-v', `closed=${o.bgClosed}`, '-v', `open=${o.bgOpen}`, '-f', join(ROOT, 'bench', 'freeradius-compare', 'product-reset.sql')]);
     }
+    if (o.setupSql) psql(psqlTarget, ['-c', o.setupSql]);
     let historyLoadS: number | undefined;
     if (o.history > 0) {
       const t = performance.now();
