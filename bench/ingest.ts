@@ -11,8 +11,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, closeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -37,6 +37,21 @@ export interface IngestOptions {
   portPolicy: 'autoclose' | 'flag' | 'ignore';
   seed: number;
   cpuProf?: string;
+  /** Background of other subscribers loaded before the run (bench/freeradius-compare/product-reset.sql). */
+  bgClosed: number;
+  bgOpen: number;
+  /** Closed sessions already in history (months of 2025) before the run. */
+  history: number;
+  /** Sessions opened (Start only) before the measured load, left open while it runs (RSS figure). */
+  open: number;
+  /** After the load: Accounting-On from the NAS, then a Start for every --open port as fast as the client can. */
+  storm: boolean;
+  stormParallel: number;
+  /** After the load: the same shape again, paced at this fraction of the measured packets/s (latency figure). */
+  halfRate: number;
+  jsonOut?: string;
+  /** SQL run through psql once the daemon listens, before any load: e.g. to compare a planner setting. */
+  setupSql?: string;
 }
 
 const DEFAULTS: IngestOptions = {
@@ -50,23 +65,47 @@ const DEFAULTS: IngestOptions = {
   tries: 5,
   portPolicy: 'autoclose',
   seed: 1,
+  bgClosed: 0,
+  bgOpen: 0,
+  history: 0,
+  open: 0,
+  storm: false,
+  stormParallel: 1024,
+  halfRate: 0,
 };
 
 const USAGE = `usage: bench/ingest.ts [--sessions N] [--parallel P] [--batch-size N] [--batch-delay MS] [--embedded] [--keep]
                        [--warmup SESSIONS] [--max-seconds S] [--port-policy autoclose|flag|ignore] [--seed N]
-                       [--cpu-prof DIR]   (runs the daemon under node --cpu-prof, profile written to DIR)`;
+                       [--cpu-prof DIR]   (runs the daemon under node --cpu-prof, profile written to DIR)
+                       [--background CLOSED,OPEN] (other subscribers' sessions loaded first, as the harness does)
+                       [--history N]      (N closed sessions of 2025 already in history)
+                       [--open N]         (N sessions opened before the load and left open: RSS figure)
+                       [--storm]          (after the load: Accounting-On, then a Start on every --open port)
+                       [--storm-parallel P] (window of the storm's Starts, default 1024)
+                       [--half-rate F]    (after the load: a paced run at F x the measured packets/s, e.g. 0.5)
+                       [--json-out FILE]  (figures as JSON)
+                       [--setup-sql SQL]  (run through psql before the load, e.g. to compare a planner setting)`;
 
-export function parseArgs(argv: string[]): IngestOptions {
-  const o: IngestOptions = { ...DEFAULTS };
-  const int = (name: string, v: string | undefined, lo: number, hi: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name}: expected an integer ${lo}-${hi}, got ${v}`);
-    return n;
-  };
+/** An integer flag value within [lo, hi], or an error naming the flag. */
+export function intArg(name: string, v: string | undefined, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name}: expected an integer ${lo}-${hi}, got ${v}`);
+  return n;
+}
+
+/** Calls `each(flag, val, raw)` for every argument; `--flag=v` and `--flag v` both work, `val()` takes the value. */
+export function eachFlag(argv: string[], each: (flag: string, val: () => string | undefined, raw: string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const val = () => inline ?? argv[++i];
+    each(flag, () => inline ?? argv[++i], a);
+  }
+}
+
+export function parseArgs(argv: string[]): IngestOptions {
+  const o: IngestOptions = { ...DEFAULTS };
+  const int = intArg;
+  eachFlag(argv, (flag, val, a) => {
     switch (flag) {
       case '--sessions': o.sessions = int(flag, val(), 1, 200_000); break;
       case '--parallel': o.parallel = int(flag, val(), 1, 1024); break;
@@ -78,6 +117,24 @@ export function parseArgs(argv: string[]): IngestOptions {
       case '--embedded': o.embedded = true; break;
       case '--keep': o.keep = true; break;
       case '--cpu-prof': o.cpuProf = val(); break;
+      case '--json-out': o.jsonOut = val(); break;
+      case '--setup-sql': o.setupSql = val(); break;
+      case '--background': {
+        const m = /^(\d+),(\d+)$/.exec(val() ?? '');
+        if (!m) throw new Error('--background: expected CLOSED,OPEN');
+        o.bgClosed = Number(m[1]); o.bgOpen = Number(m[2]);
+        break;
+      }
+      case '--history': o.history = int(flag, val(), 0, 50_000_000); break;
+      case '--open': o.open = int(flag, val(), 0, 1_000_000); break;
+      case '--storm': o.storm = true; break;
+      case '--storm-parallel': o.stormParallel = int(flag, val(), 1, 4096); break;
+      case '--half-rate': {
+        const f = Number(val());
+        if (!(f > 0 && f <= 1)) throw new Error('--half-rate: expected a fraction in (0, 1]');
+        o.halfRate = f;
+        break;
+      }
       case '--port-policy': {
         const v = val();
         if (v !== 'autoclose' && v !== 'flag' && v !== 'ignore') throw new Error(`--port-policy: ${v}`);
@@ -88,7 +145,8 @@ export function parseArgs(argv: string[]): IngestOptions {
       // eslint-disable-next-line no-fallthrough
       default: throw new Error(`unknown argument ${a}\n${USAGE}`);
     }
-  }
+  });
+  if (o.storm && o.open === 0) throw new Error('--storm needs --open N (the sessions the restart closes)');
   if (o.parallel > o.sessions) throw new Error('--parallel must not exceed --sessions (rounds order keeps one packet per session in flight)');
   return o;
 }
@@ -220,6 +278,8 @@ export interface SendResult {
 export async function sendLoad(opts: {
   port: number; secret: string; attrs: Buffer[]; parallel: number; timeoutMs: number; tries: number; maxSeconds: number;
   onStart?: () => void;
+  /** Packets per second, paced from the first send (first sends only; retransmissions are not held back). */
+  ratePps?: number;
 }): Promise<SendResult> {
   const { attrs, parallel } = opts;
   const secret = Buffer.from(opts.secret);
@@ -243,7 +303,8 @@ export async function sendLoad(opts: {
     let cpu0: NodeJS.CpuUsage;
     let done = false;
     const sendNext = (s: Sock) => {
-      while (inflight < parallel && next < total && s.free.length > 128) {
+      const allowed = opts.ratePps ? Math.floor(((now() - t0) / 1000) * opts.ratePps) + 1 : total;
+      while (inflight < parallel && next < total && next < allowed && s.free.length > 128) {
         const idx = next++;
         const id = s.free.shift()!;
         const a = attrs[idx]!;
@@ -265,6 +326,7 @@ export async function sendLoad(opts: {
       const wallS = (now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       clearInterval(timer); clearTimeout(guard);
+      if (pacer) clearInterval(pacer);
       for (const s of socks) s.sock.close();
       resolve({ packets: total, ...st, wallS, latenciesMs: latencies, clientCpuS: (cpu.user + cpu.system) / 1e6, timedOut });
     };
@@ -299,6 +361,7 @@ export async function sendLoad(opts: {
       }
       pump();
     }, 100);
+    const pacer = opts.ratePps ? setInterval(pump, 2) : null;
     const guard = setTimeout(() => {
       console.error(`bench: --max-seconds ${opts.maxSeconds} reached, giving up`);
       for (const s of socks) for (let id = 0; id < 256; id++) if (s.pending[id]) { st.lost++; complete(s, id); }
@@ -417,47 +480,89 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   });
 }
 
+// ------------------------------------------------------------------ psql (background, history, NAS clock)
+/** Runs SQL through psql: PostgreSQL by URL, embedded through the daemon's unix socket. */
+function psql(target: { url?: string; socketDir?: string }, args: string[]): string {
+  const conn = target.url ? ['-d', target.url] : ['-h', target.socketDir!, '-U', 'postgres', '-d', 'postgres'];
+  const r = spawnSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', ...conn, ...args], { encoding: 'utf8', timeout: 3_600_000 });
+  if (r.status !== 0) throw new Error(`psql ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** N closed sessions of other subscribers spread over 2025, in chunks of 500,000 rows, then ANALYZE. */
+function historySql(n: number, from: number): string {
+  return `SELECT radtrack_ensure_partitions('2025-01-01 00:00:00+00', '2026-01-01 00:00:00+00');
+INSERT INTO nas (address, name, secret, port_policy) VALUES ('198.51.100.2', 'bench-history', 'unused-history-secret', 'ignore')
+  ON CONFLICT (address) DO NOTHING;
+INSERT INTO accounts (username) SELECT 'histsub' || g FROM generate_series(0, 99999) g ON CONFLICT DO NOTHING;
+INSERT INTO sessions (nas_id, port_id, account_id, acct_session_id, login, logout, last_update, session_time,
+    input_octets, output_octets, framed_ip, calling_station_id, called_station_id, terminate_cause, close_reason, interim_count)
+SELECT (SELECT id FROM nas WHERE address = '198.51.100.2'), NULL, a.id, 'H-' || g, ts, ts + interval '1 hour',
+    ts + interval '1 hour', 3600, g * 1000, g * 100,
+    ('10.' || (g / 65536 % 256) || '.' || (g / 256 % 256) || '.' || (g % 256))::inet, 'h-mac-' || g, 'bng-h', 'User-Request', 'stop', 11
+FROM generate_series(${from + 1}, ${from + n}) g
+CROSS JOIN LATERAL (SELECT timestamptz '2025-01-01 00:00:00+00' + (g % 28000000) * interval '1 second' AS ts) t
+JOIN accounts a ON a.username = 'histsub' || (g % 100000);`;
+}
+
 // ------------------------------------------------------------------ verification
-interface VerifyResult { expected: number; rows: number; closed: number; exact: number; dups: number; journal: number; badSample: string[] }
+type Fate = { kind: 'full' } | { kind: 'open' } | { kind: 'restart'; at: number };
+interface Expect { s: Session; fate: Fate }
+interface VerifyResult {
+  expected: number; rows: number; others: number; exact: number; dups: number; journal: number; journalWant: number;
+  backgroundOk: boolean; badSample: string[];
+}
 
 type Query = <R>(sql: string) => Promise<R[]>;
 
-async function verifyRows(query: Query, sessions: Session[]): Promise<VerifyResult> {
-  type Row = {
-    id: string; sid: string; username: string; login: string; logout: string | null; session_time: string; input_octets: string;
-    output_octets: string; terminate_cause: string | null; close_reason: string | null; framed_ip: string | null; port_key: string | null;
-  };
-  // Pages of 500 rows: results above ~128 KB through the embedded host hang or garble (bench/README.md).
-  const rows: Row[] = [];
-  let last = '0';
-  for (let page = 0; page <= sessions.length / 500 + 2; page++) {
-    const got = await query<Row>(`SELECT s.id, s.acct_session_id AS sid, a.username, extract(epoch FROM s.login)::bigint AS login,
-             extract(epoch FROM s.logout)::bigint AS logout, s.session_time, s.input_octets, s.output_octets,
-             s.terminate_cause, s.close_reason, host(s.framed_ip) AS framed_ip, p.port_key
-      FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN ports p ON p.id = s.port_id
-      WHERE s.id > ${BigInt(last)} ORDER BY s.id LIMIT 500`);
-    if (got.length === 0) break;
-    rows.push(...got);
-    last = String(got[got.length - 1]!.id);
-  }
-  const bySid = new Map<string, typeof rows>();
-  for (const r of rows) { const l = bySid.get(r.sid) ?? []; l.push(r); bySid.set(r.sid, l); }
-  const res: VerifyResult = { expected: sessions.length, rows: rows.length, closed: 0, exact: 0, dups: 0, journal: 0, badSample: [] };
-  for (const r of rows) if (r.logout !== null) res.closed++;
-  for (const l of bySid.values()) if (l.length > 1) res.dups++;
-  for (const s of sessions) {
-    const l = bySid.get(s.sid) ?? [];
-    const r = l[0];
-    const last = INTERIMS + 1;
-    const want = {
-      username: s.user, login: String(s.startTs), logout: String(s.startTs + s.times[last]!), session_time: String(s.times[last]),
-      input_octets: String(s.inCum[last]), output_octets: String(s.outCum[last]), terminate_cause: s.cause[0],
-      close_reason: 'stop', framed_ip: s.framedIp.join('.'), port_key: String(s.port),
+function wanted(e: Expect): Record<string, string> {
+  const s = e.s;
+  const last = INTERIMS + 1;
+  const common = { username: s.user, login: String(s.startTs), framed_ip: s.framedIp.join('.'), port_key: String(s.port) };
+  switch (e.fate.kind) {
+    case 'full': return {
+      ...common, logout: String(s.startTs + s.times[last]!), session_time: String(s.times[last]),
+      input_octets: String(s.inCum[last]), output_octets: String(s.outCum[last]), terminate_cause: s.cause[0], close_reason: 'stop',
     };
+    case 'open': return { ...common, logout: 'null', input_octets: '0', output_octets: '0', close_reason: 'null' };
+    case 'restart': return {
+      ...common, logout: String(e.fate.at), session_time: String(e.fate.at - s.startTs), input_octets: '0', output_octets: '0',
+      terminate_cause: 'NAS-Reboot', close_reason: 'nas_restart', logout_estimated: 'true',
+    };
+  }
+}
+
+async function verifyRows(query: Query, expects: Expect[], journalWant: number, bgOpen: number, bgClosed: number): Promise<VerifyResult> {
+  type Row = Record<string, unknown> & { sid: string };
+  const rows: Row[] = [];
+  // Looked up by Acct-Session-Id through the identity index, 2,000 at a time: cheap however large the history,
+  // and small results (the embedded host once garbled results above ~128 KB: bench/README.md).
+  for (let i = 0; i < expects.length; i += 2000) {
+    const ids = expects.slice(i, i + 2000).map((e) => e.s.sid).join(',');
+    rows.push(...await query<Row>(`SELECT s.acct_session_id AS sid, a.username, extract(epoch FROM s.login)::bigint AS login,
+             extract(epoch FROM s.logout)::bigint AS logout, s.session_time, s.input_octets, s.output_octets,
+             s.terminate_cause, s.close_reason, s.logout_estimated, host(s.framed_ip) AS framed_ip, p.port_key
+      FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN ports p ON p.id = s.port_id
+      WHERE s.acct_session_id = ANY('{${ids}}'::text[])`));
+  }
+  const bySid = new Map<string, Row[]>();
+  for (const r of rows) { const l = bySid.get(r.sid) ?? []; l.push(r); bySid.set(r.sid, l); }
+  const all = Number((await query<{ n: string }>(
+    `SELECT count(*) AS n FROM sessions WHERE acct_session_id NOT LIKE 'BG-%' AND acct_session_id NOT LIKE 'H-%'`))[0]!.n);
+  const bg = (await query<{ open: string; closed: string }>(`SELECT count(*) FILTER (WHERE logout IS NULL) AS open,
+      count(*) FILTER (WHERE logout IS NOT NULL) AS closed FROM sessions WHERE acct_session_id LIKE 'BG-%'`))[0]!;
+  const res: VerifyResult = {
+    expected: expects.length, rows: rows.length, others: all - rows.length, exact: 0, dups: 0, journal: 0, journalWant,
+    backgroundOk: Number(bg.open) === bgOpen && Number(bg.closed) === bgClosed, badSample: [],
+  };
+  for (const l of bySid.values()) if (l.length > 1) res.dups++;
+  for (const e of expects) {
+    const l = bySid.get(e.s.sid) ?? [];
+    const r = l[0];
     const bad = !r || l.length !== 1 ? ['row count ' + l.length]
-      : Object.entries(want).filter(([k, v]) => String((r as Record<string, unknown>)[k]) !== v).map(([k, v]) => `${k}=${(r as Record<string, unknown>)[k]} want ${v}`);
+      : Object.entries(wanted(e)).filter(([k, v]) => String(r[k]) !== v).map(([k, v]) => `${k}=${String(r[k])} want ${v}`);
     if (bad.length === 0) res.exact++;
-    else if (res.badSample.length < 5) res.badSample.push(`${s.sid}: ${bad.join(', ')}`);
+    else if (res.badSample.length < 5) res.badSample.push(`${e.s.sid} (${e.fate.kind}): ${bad.join(', ')}`);
   }
   res.journal = Number((await query<{ n: string }>('SELECT count(*) AS n FROM journal'))[0]!.n);
   return res;
@@ -465,6 +570,49 @@ async function verifyRows(query: Query, sessions: Session[]): Promise<VerifyResu
 
 // ------------------------------------------------------------------ main
 const pct = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Largest RSS of pid while `p` runs, sampled every 200 ms. */
+async function maxRssDuring<T>(pid: number, p: Promise<T>): Promise<[T, number]> {
+  let max = rssMb(pid);
+  const t = setInterval(() => { const v = rssMb(pid); if (v > max) max = v; }, 200);
+  try {
+    const r = await p;
+    const v = rssMb(pid);
+    return [r, Math.max(max, v)];
+  } finally {
+    clearInterval(t);
+  }
+}
+
+/** The Accounting-On of a NAS restart at `ts`. */
+function accountingOn(ts: number): Buffer {
+  return Buffer.concat([attr(40, u32(7)), attr(4, Buffer.from([192, 0, 2, 1])), attr(32, str('bng-01')), attr(41, u32(0)),
+    attr(55, u32(ts)), attr(49, u32(11))]);
+}
+
+export interface PhaseFigures {
+  packets: number; answered: number; lost: number; retransmits: number; wallS: number; pps: number;
+  p50Ms: number; p99Ms: number; maxMs: number; cpuUsPerPacket?: number; daemonUsPerPacket?: number; dbUsPerPacket?: number;
+  busyPct?: number; otherPct?: number;
+}
+
+export interface IngestFigures {
+  backend: string; parallel: number; sessions: number; history: number; bgClosed: number; bgOpen: number;
+  load: PhaseFigures; halfRate?: PhaseFigures & { ratePps: number };
+  open?: PhaseFigures; rssMaxMb?: number; rssOpenSessions?: number;
+  storm?: PhaseFigures & { onAckMs: number; absorbS: number; closed: number };
+  historyLoadS?: number;
+  rows: VerifyResult; rowsOk: boolean;
+}
 
 export async function runIngest(o: IngestOptions): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'radtrack-bench-'));
@@ -491,10 +639,12 @@ export async function runIngest(o: IngestOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    let psqlTarget: { url?: string; socketDir?: string };
     if (o.embedded) {
       dataDir = join(work, 'data');
       dbArgs = ['--data-dir', dataDir];
       connect = () => { throw new Error('embedded: verified in-process'); };
+      psqlTarget = { socketDir: join(dataDir, 'run') };
     } else {
       admin = new pg.Client({ connectionString: baseUrl });
       await admin.connect();
@@ -503,6 +653,7 @@ export async function runIngest(o: IngestOptions): Promise<number> {
       const url = dbUrlFor(baseUrl, DB_NAME);
       dbArgs = ['--db', url];
       connect = () => new pg.Client({ connectionString: url });
+      psqlTarget = { url };
     }
     log(`backend ${backend}: migrate, nas add 127.0.0.1 (port policy ${o.portPolicy})`);
     cli([...dbArgs, 'migrate']);
@@ -512,40 +663,129 @@ export async function runIngest(o: IngestOptions): Promise<number> {
     daemon = await startDaemon(dbArgs, port, o, logFile);
     const pid = daemon.child.pid!;
     log(`daemon pid ${pid} on udp 127.0.0.1:${port}${o.batchSize ? ` batch-size ${o.batchSize}` : ''}${o.batchDelay !== undefined ? ` batch-delay ${o.batchDelay}` : ''}`);
+    // The load is dated 2026-01-01 (like the shared harness's): trust this NAS's clock, as run.sh does, or
+    // radtrack would take arrival times for events months away (docs/accounting.md §3). The registry
+    // rereads the nas table every ~2 s.
+    // updated_at moves too: the listener rereads the NAS clients only when count/max(updated_at) changed.
+    psql(psqlTarget, ['-c', "UPDATE nas SET max_clock_offset = NULL, updated_at = now() WHERE address = '127.0.0.1'"]);
+    if (o.bgClosed + o.bgOpen > 0) {
+      log(`background: ${o.bgClosed} closed + ${o.bgOpen} open sessions of other subscribers (product-reset.sql)`);
+      psql(psqlTarget, ['-v', `closed=${o.bgClosed}`, '-v', `open=${o.bgOpen}`, '-f', join(ROOT, 'bench', 'freeradius-compare', 'product-reset.sql')]);
+    }
+    if (o.setupSql) psql(psqlTarget, ['-c', o.setupSql]);
+    let historyLoadS: number | undefined;
+    if (o.history > 0) {
+      const t = performance.now();
+      for (let done = 0; done < o.history; done += 500_000) {
+        psql(psqlTarget, ['-c', historySql(Math.min(500_000, o.history - done), done)]);
+        log(`history: ${Math.min(o.history, done + 500_000)} / ${o.history} closed sessions`);
+      }
+      psql(psqlTarget, ['-c', 'ANALYZE']);
+      historyLoadS = (performance.now() - t) / 1000;
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const send = (attrs: Buffer[], parallel: number, extra: { onStart?: () => void; ratePps?: number; timeoutMs?: number; tries?: number } = {}) => sendLoad({
+      port, secret: SECRET, attrs, parallel: Math.min(parallel, attrs.length),
+      timeoutMs: extra.timeoutMs ?? o.timeoutMs, tries: extra.tries ?? o.tries, maxSeconds: o.maxSeconds, onStart: extra.onStart, ratePps: extra.ratePps,
+    });
+    const figures = (r: SendResult): PhaseFigures => {
+      const lat = Float64Array.from(r.latenciesMs.filter((x) => !Number.isNaN(x))).sort();
+      return {
+        packets: r.packets, answered: r.answered, lost: r.lost, retransmits: r.retransmits, wallS: r.wallS, pps: r.answered / r.wallS,
+        p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), maxMs: pct(lat, 100),
+      };
+    };
+    /** Runs a send with CPU accounting of the daemon and this database's backends. */
+    const measured = async (p: () => Promise<SendResult>): Promise<[SendResult, PhaseFigures]> => {
+      const d0 = procCpuS(pid) ?? 0, pg0 = o.embedded ? new Map() as ReturnType<typeof pgCpu> : pgCpu(DB_NAME), busy0 = machineBusyS();
+      const r = await p();
+      const daemonCpu = (procCpuS(pid) ?? 0) - d0;
+      const pgd = o.embedded ? { backend: 0, aux: 0 } : pgDelta(pg0, pgCpu(DB_NAME));
+      const busy = machineBusyS() - busy0;
+      const f = figures(r);
+      const per = (s: number) => (r.answered ? (s * 1e6) / r.answered : NaN);
+      f.daemonUsPerPacket = per(daemonCpu);
+      f.dbUsPerPacket = per(pgd.backend + pgd.aux);
+      f.cpuUsPerPacket = per(daemonCpu + pgd.backend + pgd.aux);
+      f.busyPct = (100 * busy) / r.wallS;
+      f.otherPct = (100 * Math.max(0, busy - daemonCpu - pgd.backend - pgd.aux - r.clientCpuS)) / r.wallS;
+      return [r, f];
+    };
+    let accepted = 0;
+    const expects: Expect[] = [];
 
     const warm = buildSessions(o.warmup, o.seed + 1000, 'W', 1_000_000);
-    const main = buildSessions(o.sessions, o.seed, '', 0);
-    const send = (attrs: Buffer[], onStart?: () => void) => sendLoad({
-      port, secret: SECRET, attrs, parallel: Math.min(o.parallel, Math.max(1, attrs.length / (INTERIMS + 2))),
-      timeoutMs: o.timeoutMs, tries: o.tries, maxSeconds: o.maxSeconds, onStart,
-    });
     if (warm.length) {
-      const w = await send(roundsPackets(warm));
+      const w = await send(roundsPackets(warm), o.parallel);
+      accepted += w.answered;
+      expects.push(...warm.map((s) => ({ s, fate: { kind: 'full' } as Fate })));
       log(`warm-up: ${w.answered}/${w.packets} answered, ${Math.round(w.answered / w.wallS)} pps, lost ${w.lost}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const attrs = roundsPackets(main);
-    let d0 = 0, pg0 = new Map() as ReturnType<typeof pgCpu>, busy0 = 0;
-    const r = await send(attrs, () => {
-      d0 = procCpuS(pid) ?? 0;
-      pg0 = o.embedded ? new Map() : pgCpu(DB_NAME);
-      busy0 = machineBusyS();
-    });
-    const daemonCpu = (procCpuS(pid) ?? 0) - d0;
-    const pgd = o.embedded ? { backend: 0, aux: 0 } : pgDelta(pg0, pgCpu(DB_NAME));
-    const busy = machineBusyS() - busy0;
+    // Sessions opened before the load and left open while it runs (their Starts only).
+    const opened = buildSessions(o.open, o.seed + 2000, 'O', 2_000_000);
+    let openFig: PhaseFigures | undefined;
+    if (opened.length) {
+      const [r, f] = await measured(() => send(opened.map((s) => packetAttributes(s, 0)), Math.max(o.parallel, 256)));
+      accepted += r.answered;
+      openFig = f;
+      log(`open: ${r.answered}/${r.packets} Starts answered, ${Math.round(f.pps)} pps, lost ${r.lost}; daemon RSS ${rssMb(pid).toFixed(0)} MB`);
+    }
+
+    const main = buildSessions(o.sessions, o.seed, '', 0);
+    const [[r, loadFig], rssMax] = await maxRssDuring(pid, measured(() => send(roundsPackets(main), o.parallel)));
+    accepted += r.answered;
+    expects.push(...main.map((s) => ({ s, fate: { kind: 'full' } as Fate })));
+    log(`load: ${r.answered}/${r.packets} answered, ${Math.round(loadFig.pps)} pps, lost ${r.lost}, max RSS ${rssMax.toFixed(0)} MB`);
+
+    let halfFig: (PhaseFigures & { ratePps: number }) | undefined;
+    if (o.halfRate > 0) {
+      const rate = Math.max(1, Math.round(loadFig.pps * o.halfRate));
+      const half = buildSessions(Math.max(o.parallel, Math.round(o.sessions / 2)), o.seed + 3000, 'L', 3_000_000);
+      const [hr, hf] = await measured(() => send(roundsPackets(half), 4096, { ratePps: rate }));
+      accepted += hr.answered;
+      expects.push(...half.map((s) => ({ s, fate: { kind: 'full' } as Fate })));
+      halfFig = { ...hf, ratePps: rate };
+      log(`paced at ${rate} pps (${o.halfRate} x ${Math.round(loadFig.pps)}): p50 ${hf.p50Ms.toFixed(1)} ms, p99 ${hf.p99Ms.toFixed(1)} ms, lost ${hr.lost}`);
+    }
+
+    let stormFig: IngestFigures['storm'];
+    if (o.storm) {
+      // The NAS restarts (Accounting-On, dated after every login so far) and its subscribers come back at once:
+      // a Start for every port of the open sessions, new Acct-Session-Ids, as fast as the client can send.
+      const R = BASE_TS + 7200; // two hours after the first logins: later than every login of the load
+      const back = buildSessions(o.open, o.seed + 4000, 'R', 2_000_000);
+      for (const [i, s] of back.entries()) s.startTs = R + 1 + Math.floor(i / 1000);
+      const closedBefore = opened.length;
+      const t0 = performance.now();
+      let onAckMs = NaN;
+      const [[on, starts], f] = await (async () => {
+        const onP = send([accountingOn(R)], 1, { timeoutMs: 5000, tries: 60 }).then((x) => { onAckMs = performance.now() - t0; return x; });
+        const [sr, sf] = await measured(() => send(back.map((s) => packetAttributes(s, 0)), o.stormParallel, { timeoutMs: 5000, tries: 10 }));
+        return [[await onP, sr], sf] as const;
+      })();
+      const absorbS = (performance.now() - t0) / 1000;
+      accepted += on.answered + starts.answered;
+      expects.push(...opened.map((s) => ({ s, fate: { kind: 'restart', at: R } as Fate })));
+      expects.push(...back.map((s) => ({ s, fate: { kind: 'open' } as Fate })));
+      stormFig = { ...f, lost: f.lost + on.lost, onAckMs, absorbS, closed: closedBefore };
+      log(`storm: Accounting-On answered after ${(onAckMs / 1000).toFixed(1)} s (closing ${closedBefore}), ${starts.answered}/${starts.packets} Starts, all absorbed in ${absorbS.toFixed(1)} s, lost ${stormFig.lost}, retransmits ${starts.retransmits + on.retransmits}`);
+    } else {
+      expects.push(...opened.map((s) => ({ s, fate: { kind: 'open' } as Fate })));
+    }
 
     // Rows are checked after the daemon stopped (all answered packets are committed by then). PostgreSQL: a
-    // plain connection. Embedded: this process opens the data dir itself; a second client on the daemon's
-    // PGlite socket was seen to hang forever (bench/README.md, "Found while benchmarking").
+    // plain connection. Embedded: this process opens the data dir itself.
     const stopped = await stopDaemon(daemon);
     if (!stopped) log('daemon did not exit within 30 s of SIGTERM; killed');
     let v: VerifyResult;
+    const verify = (q: Query) => withTimeout(verifyRows(q, expects, accepted, o.bgOpen, o.bgClosed), 600_000, 'verify');
     if (o.embedded) {
       const { openDatabase } = await import('../src/db/open.ts');
       const db = await withTimeout(openDatabase({ kind: 'embedded', dataDir: dataDir! }, { role: 'bench-verify', exclusive: true, migrate: false }), 120_000, 'open embedded db');
       try {
-        v = await withTimeout(verifyRows(async (sql) => (await db.knex.raw(sql)).rows, [...warm, ...main]), 120_000, 'verify');
+        v = await verify(async (sql) => (await db.knex.raw(sql)).rows);
       } finally {
         await db.close();
       }
@@ -553,48 +793,48 @@ export async function runIngest(o: IngestOptions): Promise<number> {
       const client = connect();
       await client.connect();
       try {
-        v = await withTimeout(verifyRows(async (sql) => (await client.query(sql)).rows, [...warm, ...main]), 120_000, 'verify');
+        v = await verify(async (sql) => (await client.query(sql)).rows);
       } finally {
         await client.end();
       }
     }
     const daemonLog = readFileSync(logFile, 'utf8');
     const errors = daemonLog.split('\n').filter((l) => /error|warn/i.test(l));
+    const lostAll = loadFig.lost + (halfFig?.lost ?? 0) + (stormFig?.lost ?? 0) + (openFig?.lost ?? 0);
+    ok = v.rows === v.expected && v.exact === v.expected && v.dups === 0 && v.others === 0 && v.backgroundOk
+      && v.journal === v.journalWant && lostAll === 0 && r.answered === r.packets;
 
-    const lat = Float64Array.from(r.latenciesMs.filter((x) => !Number.isNaN(x))).sort();
-    const pps = r.answered / r.wallS;
-    ok = v.rows === v.expected && v.closed === v.expected && v.exact === v.expected && v.dups === 0
-      && r.lost === 0 && r.answered === r.packets;
-    const perPkt = (s: number) => (r.answered ? (s * 1e6) / r.answered : NaN);
-    const pc = (s: number) => ((100 * s) / r.wallS).toFixed(0);
+    const fmt = (f: PhaseFigures) => `${Math.round(f.pps)} pps, p50/p99/max ${f.p50Ms.toFixed(1)}/${f.p99Ms.toFixed(1)}/${f.maxMs.toFixed(0)} ms, ` +
+      `CPU ${f.daemonUsPerPacket?.toFixed(0)} + ${f.dbUsPerPacket?.toFixed(0)} = ${f.cpuUsPerPacket?.toFixed(0)} us/packet (daemon + db), ` +
+      `busy ${f.busyPct?.toFixed(0)} %, other ${f.otherPct?.toFixed(0)} %, lost ${f.lost}, retransmits ${f.retransmits}`;
     const rowsTable: [string, string][] = [
       ['backend', o.embedded ? 'embedded (PGlite, in the daemon process)' : `postgres ${new URL(baseUrl).host}/${DB_NAME}`],
-      ['sessions x packets', `${o.sessions} x ${INTERIMS + 2} = ${r.packets} (+ warm-up ${warm.length} sessions)`],
-      ['parallel (window)', String(o.parallel)],
+      ['background / history', `${o.bgClosed} closed + ${o.bgOpen} open / ${o.history} closed${historyLoadS ? ` (loaded in ${historyLoadS.toFixed(0)} s)` : ''}`],
+      ['load', `${o.sessions} sessions x ${INTERIMS + 2} = ${r.packets} packets, window ${o.parallel} (+ warm-up ${warm.length} sessions)`],
       ['batch size / delay', `${o.batchSize ?? 'default'} / ${o.batchDelay ?? 'default'}`],
-      ['answered / lost / retransmits', `${r.answered} / ${r.lost} / ${r.retransmits}${r.timedOut ? ' (TIMED OUT)' : ''}`],
-      ['wall (first send -> last response)', `${r.wallS.toFixed(2)} s`],
-      ['packets/s', pps.toFixed(0)],
-      ['latency p50 / p99 / max', `${pct(lat, 50).toFixed(1)} / ${pct(lat, 99).toFixed(1)} / ${pct(lat, 100).toFixed(1)} ms`],
-      ['CPU daemon', `${daemonCpu.toFixed(2)} s (${pc(daemonCpu)} % of a core), ${perPkt(daemonCpu).toFixed(0)} us/packet`],
-      ...(o.embedded ? [] : [
-        ['CPU postgres backends (this db)', `${pgd.backend.toFixed(2)} s (${pc(pgd.backend)} %), ${perPkt(pgd.backend).toFixed(0)} us/packet`],
-        ['CPU postgres aux (cluster-wide)', `${pgd.aux.toFixed(2)} s (${pc(pgd.aux)} %), ${perPkt(pgd.aux).toFixed(0)} us/packet`],
-      ] as [string, string][]),
-      ['CPU daemon+db us/packet', perPkt(daemonCpu + pgd.backend + pgd.aux).toFixed(0)],
-      ['CPU client (this process)', `${r.clientCpuS.toFixed(2)} s (${pc(r.clientCpuS)} %)`],
-      ['machine busy / other work', `${pc(busy)} % of ${100 * cpus().length} % / ${pc(Math.max(0, busy - daemonCpu - pgd.backend - pgd.aux - r.clientCpuS))} % (other processes, softirq)`],
-      ['rows expected/rows/closed/exact/dups', `${v.expected}/${v.rows}/${v.closed}/${v.exact}/${v.dups}`],
-      ['journal rows', `${v.journal} (packets accepted incl. warm-up: ${r.answered + warm.length * (INTERIMS + 2)})`],
+      ...(openFig ? [['open sessions (Starts)', `${opened.length}: ${fmt(openFig)}`]] as [string, string][] : []),
+      ['measured load', fmt(loadFig)],
+      ['daemon max RSS during the load', `${rssMax.toFixed(0)} MB${opened.length ? ` (${opened.length} sessions open)` : ''}`],
+      ...(halfFig ? [['paced load', `at ${halfFig.ratePps} pps (${o.halfRate} x max): ${fmt(halfFig)}`]] as [string, string][] : []),
+      ...(stormFig ? [['reconnect storm', `Accounting-On closing ${stormFig.closed} sessions answered after ${(stormFig.onAckMs / 1000).toFixed(1)} s; ` +
+        `${opened.length} Starts: all absorbed ${stormFig.absorbS.toFixed(1)} s after the On; Starts ${fmt(stormFig)}`]] as [string, string][] : []),
+      ['rows expected/found/exact/dups/unexpected', `${v.expected}/${v.rows}/${v.exact}/${v.dups}/${v.others}; background ${v.backgroundOk ? 'untouched' : 'CHANGED'}`],
+      ['journal rows', `${v.journal} (packets accepted: ${v.journalWant})`],
       ['daemon log warnings/errors', String(errors.length)],
     ];
     const w = Math.max(...rowsTable.map(([k]) => k.length));
     for (const [k, val] of rowsTable) console.log(`${k.padEnd(w)}  ${val}`);
     for (const b of v.badSample) console.log(`  BAD ROW ${b}`);
     for (const e of errors.slice(0, 5)) console.log(`  daemon: ${e}`);
-    console.log(`radtrack_pps=${Math.round(pps)} rows_ok=${ok ? 'yes' : 'no'} backend=${backend} p=${o.parallel} ` +
-      `p50_ms=${pct(lat, 50).toFixed(1)} p99_ms=${pct(lat, 99).toFixed(1)} cpu_us_per_packet=${perPkt(daemonCpu + pgd.backend + pgd.aux).toFixed(0)}` +
-      ` batch_size=${o.batchSize ?? 'default'} sessions=${o.sessions}`);
+    const out: IngestFigures = {
+      backend, parallel: o.parallel, sessions: o.sessions, history: o.history, bgClosed: o.bgClosed, bgOpen: o.bgOpen,
+      load: loadFig, halfRate: halfFig, open: openFig, rssMaxMb: rssMax, rssOpenSessions: opened.length, storm: stormFig,
+      historyLoadS, rows: v, rowsOk: ok,
+    };
+    if (o.jsonOut) writeFileSync(o.jsonOut, JSON.stringify(out, null, 1));
+    console.log(`radtrack_pps=${Math.round(loadFig.pps)} rows_ok=${ok ? 'yes' : 'no'} backend=${backend} p=${o.parallel} ` +
+      `p50_ms=${loadFig.p50Ms.toFixed(1)} p99_ms=${loadFig.p99Ms.toFixed(1)} cpu_us_per_packet=${loadFig.cpuUsPerPacket!.toFixed(0)}` +
+      ` rss_mb=${rssMax.toFixed(0)} batch_size=${o.batchSize ?? 'default'} sessions=${o.sessions} history=${o.history}`);
     return ok ? 0 : 1;
   } catch (err) {
     log(`ERROR: ${(err as Error).message}`);

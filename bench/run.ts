@@ -1,9 +1,9 @@
-// `npm run bench`: the ingest benchmark with its defaults (5,000 sessions x 4 packets, 64 in flight, PostgreSQL at
-// DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres). Arguments are passed through, e.g.
-//   npm run bench -- --embedded
-//   npm run bench -- --sessions 20000 --parallel 128 --batch-size 1000
-// See bench/README.md.
-import { main } from './ingest.ts';
+// `npm run bench`: the whole ingest benchmark (bench/suite.ts): radtrack and FreeRADIUS side by side when
+// FreeRADIUS is installed, radtrack's own figures otherwise. Arguments are passed through, e.g.
+//   npm run bench -- --only compare,storm
+//   npm run bench -- --full
+// One configuration by itself: node --import tsx bench/ingest.ts --help. See bench/README.md.
+import { main } from './suite.ts';
 
 const code = await main(process.argv.slice(2));
 process.exit(code);

@@ -68,7 +68,13 @@ radtrack migrate >/dev/null
 RADTRACK_NAS_SECRET="$SECRET" radtrack nas add 127.0.0.1 --name harness --port-policy "$POLICY" >/dev/null
 # The harness replays sessions dated 2026-01-01 (gen_packets.py --base-ts): trust this NAS's clock, as
 # FreeRADIUS does, or radtrack would use arrival times for events months away (docs/accounting.md).
-psql -X -q -h "$DB_HOST" -U postgres -d "$DB_NAME" -c "UPDATE nas SET max_clock_offset = NULL WHERE address = '127.0.0.1'" >/dev/null
+# Embedded: only the running daemon serves the data dir (on DIR/run), so this waits until it listens; updated_at
+# moves too, because the listener rereads its NAS clients only when count/max(updated_at) of nas changed.
+trust_clock() {
+  psql -X -q -h "$DB_HOST" -U postgres -d "$DB_NAME" \
+    -c "UPDATE nas SET max_clock_offset = NULL, updated_at = now() WHERE address = '127.0.0.1'" >/dev/null
+}
+[ "$EMBEDDED" = 0 ] && trust_clock
 
 NODE_OPTS=()
 [ -n "$PROF" ] && mkdir -p "$PROF" && NODE_OPTS=(--cpu-prof --cpu-prof-dir "$PROF")
@@ -81,6 +87,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 grep -q 'serve: listening on' "$LOG" || { echo "daemon did not start" >&2; cat "$LOG" >&2; exit 1; }
+if [ "$EMBEDDED" = 1 ]; then trust_clock; sleep 3; fi
 echo "[run.sh] radtrack serve pid $DAEMON_PID on 127.0.0.1:$PORT (${DBARGS[*]}, port policy $POLICY${SERVE_OPTS:+, ${SERVE_OPTS[*]}})" >&2
 
 HARNESS_ARGS=(--target external --label radtrack --host 127.0.0.1 --port "$PORT" --secret "$SECRET"
