@@ -12,7 +12,7 @@ import type { SessionState } from '../accounting/session.ts';
 import type { BatchWrite, IngestConnection, JournalRow } from '../db/sql/ingest.ts';
 import { BatchState, type ItemOutcome } from './batch-state.ts';
 import { ingestLockKey, nasLockKeys, sortKeys } from '../db/sql/ingest-locks.ts';
-import type { IdCaches } from './id-caches.ts';
+import type { BatchIds, IdCaches } from './id-caches.ts';
 import type { IngestItem, IngestOutcome } from './item.ts';
 
 /** Open sessions a restart closes per write, so memory stays bounded however many a NAS had. */
@@ -56,8 +56,8 @@ async function commitOnce(conn: IngestConnection, ids: IdCaches, items: IngestIt
   const beginning = conn.begin();
   const loading = restartItem ? conn.lockAndLoad(nasLockKeys(restartItem.nas.id), [], [], restartItem.event.time, restartItem.event.time) : load(conn, sessionItems);
   try {
-    const [, , loaded] = await Promise.all([resolving, beginning, loading]);
-    const pending = restartItem ? await restart(conn, ids, restartItem as RestartItem) : apply(ids, items, sessionItems, loaded);
+    const [batchIds, , loaded] = await Promise.all([resolving, beginning, loading]);
+    const pending = restartItem ? await restart(conn, ids, restartItem as RestartItem) : apply(batchIds, items, sessionItems, loaded);
     await assignIds(conn, ids, pending.state);
     // The write, then COMMIT, queued together (if the write fails, COMMIT only ends the failed transaction).
     await Promise.all([conn.write(writeOf(pending)), conn.commit()]);
@@ -108,7 +108,7 @@ interface Applied {
   outcomes: ItemOutcome[];
 }
 
-function apply(ids: IdCaches, items: IngestItem[], sessionItems: SessionItem[], loaded: SessionState[]): Applied {
+function apply(ids: BatchIds, items: IngestItem[], sessionItems: SessionItem[], loaded: SessionState[]): Applied {
   const state = new BatchState(loaded);
   const placed = new Map(sessionItems.map((i) => [i as IngestItem, { accountId: ids.accountId(i.event.username), portId: ids.portId(i.nas.id, i.event.portKey) }]));
   const outcomes: ItemOutcome[] = items.map((item) => {

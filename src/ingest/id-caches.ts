@@ -20,6 +20,27 @@ class BoundedMap<V> {
 
 const portKeyOf = (nasId: bigint, portKey: string) => `${nasId}|${portKey}`;
 
+/** The account and port ids of one batch, as IdCaches.resolve found them. */
+export class BatchIds {
+  constructor(
+    private readonly accounts: ReadonlyMap<string, bigint>,
+    private readonly ports: ReadonlyMap<string, bigint>,
+  ) {}
+
+  accountId(username: string): bigint {
+    const id = this.accounts.get(username);
+    if (id === undefined) throw new Error(`ingest: account "${username}" was not resolved`);
+    return id;
+  }
+
+  portId(nasId: bigint, portKey: string | null): bigint | null {
+    if (portKey === null) return null;
+    const id = this.ports.get(portKeyOf(nasId, portKey));
+    if (id === undefined) throw new Error(`ingest: port ${portKey} of NAS ${nasId} was not resolved`);
+    return id;
+  }
+}
+
 export class IdCaches {
   private readonly accounts: BoundedMap<bigint>;
   private readonly ports: BoundedMap<bigint>;
@@ -33,40 +54,46 @@ export class IdCaches {
 
   private readonly sessionIdBlock: number;
 
-  /** Resolves (creating where needed) every username and port; afterwards accountId/portId answer from memory. */
   /**
-   * Resolves (creating where needed) every username and port the batch names; afterwards accountId/portId answer
-   * from memory. Both lookups are sent at once. A row another lane inserted in the same instant is not in this
-   * statement's snapshot (its INSERT waits, then does nothing, and its SELECT cannot see the row yet): asking
-   * once more finds it.
+   * Resolves (creating where needed) every username and port the batch names, and returns them as the batch's
+   * own ids: the shared maps are only a shortcut, and they may forget anything at any moment (another lane can
+   * fill them past their bound meanwhile, as a reconnect storm of 100,000 new users does), so a batch never reads
+   * its ids back from them. Both lookups are sent at once. A row another lane inserted in the same instant is not
+   * in this statement's snapshot (its INSERT waits, then does nothing, and its SELECT cannot see the row yet):
+   * asking once more finds it.
    */
-  async resolve(conn: IngestConnection, usernames: Iterable<string>, ports: Iterable<{ nasId: bigint; portKey: string }>): Promise<void> {
-    let missingUsers = [...new Set(usernames)].filter((u) => this.accounts.get(u) === undefined);
-    let missingPorts = [...new Map([...ports].map((p) => [portKeyOf(p.nasId, p.portKey), p])).values()]
-      .filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
+  async resolve(conn: IngestConnection, usernames: Iterable<string>, ports: Iterable<{ nasId: bigint; portKey: string }>): Promise<BatchIds> {
+    const accounts = new Map<string, bigint>();
+    const portIds = new Map<string, bigint>();
+    let missingUsers: string[] = [];
+    for (const u of new Set(usernames)) {
+      const id = this.accounts.get(u);
+      if (id === undefined) missingUsers.push(u);
+      else accounts.set(u, id);
+    }
+    let missingPorts: { nasId: bigint; portKey: string }[] = [];
+    for (const [key, p] of new Map([...ports].map((p) => [portKeyOf(p.nasId, p.portKey), p]))) {
+      const id = this.ports.get(key);
+      if (id === undefined) missingPorts.push(p);
+      else portIds.set(key, id);
+    }
     for (let attempt = 0; (missingUsers.length > 0 || missingPorts.length > 0) && attempt < 3; attempt++) {
-      const [accounts, found] = await Promise.all([
+      const [found, foundPorts] = await Promise.all([
         missingUsers.length > 0 ? conn.ensureAccounts(missingUsers) : new Map<string, bigint>(),
         missingPorts.length > 0 ? conn.ensurePorts(missingPorts) : [],
       ]);
-      for (const [username, id] of accounts) this.accounts.set(username, id);
-      for (const p of found) this.ports.set(portKeyOf(p.nasId, p.portKey), p.id);
-      missingUsers = missingUsers.filter((u) => this.accounts.get(u) === undefined);
-      missingPorts = missingPorts.filter((p) => this.ports.get(portKeyOf(p.nasId, p.portKey)) === undefined);
+      for (const [username, id] of found) {
+        accounts.set(username, id);
+        this.accounts.set(username, id);
+      }
+      for (const p of foundPorts) {
+        portIds.set(portKeyOf(p.nasId, p.portKey), p.id);
+        this.ports.set(portKeyOf(p.nasId, p.portKey), p.id);
+      }
+      missingUsers = missingUsers.filter((u) => !accounts.has(u));
+      missingPorts = missingPorts.filter((p) => !portIds.has(portKeyOf(p.nasId, p.portKey)));
     }
-  }
-
-  accountId(username: string): bigint {
-    const id = this.accounts.get(username);
-    if (id === undefined) throw new Error(`ingest: account "${username}" was not resolved`);
-    return id;
-  }
-
-  portId(nasId: bigint, portKey: string | null): bigint | null {
-    if (portKey === null) return null;
-    const id = this.ports.get(portKeyOf(nasId, portKey));
-    if (id === undefined) throw new Error(`ingest: port ${portKey} of NAS ${nasId} was not resolved`);
-    return id;
+    return new BatchIds(accounts, portIds);
   }
 
   /** An account was deleted under us (its sessions' foreign key said so): ask the database again. */
