@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { IngestConnection } from '../../src/db/sql/ingest.ts';
 import { commitBatch } from '../../src/ingest/commit-batch.ts';
 import { IdCaches } from '../../src/ingest/id-caches.ts';
-import { testConnection, testKnex, truncateAll } from '../helpers/db.ts';
+import { openIngestOnEmptyDatabase, testKnex } from '../helpers/db.ts';
 import { at, insertNas } from '../helpers/fixtures.ts';
 import { toItem } from '../helpers/rule-cases.ts';
 
@@ -15,11 +15,8 @@ describe('id caches: a batch keeps the ids it resolved when the shared maps over
   this.timeout(60_000);
   let conn: IngestConnection;
 
-  before(async () => {
-    await truncateAll();
-    conn = await IngestConnection.open(testConnection());
-    await conn.ensurePartitions(at(-40 * DAY), at(40 * DAY));
-  });
+  // The months the packets fall in.
+  before(async () => (conn = await openIngestOnEmptyDatabase(at(-40 * DAY), at(40 * DAY))));
   after(async () => conn.close());
 
   it('a batch of more new users and ports than the maps hold commits every session', async () => {

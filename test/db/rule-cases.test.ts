@@ -9,7 +9,7 @@ import type { ItemAction } from '../../src/ingest/batch-state.ts';
 import { IdCaches } from '../../src/ingest/id-caches.ts';
 import type { DbSession } from '../../src/db/rows.ts';
 import { sessionFromRow } from '../../src/db/rows.ts';
-import { testConnection, testKnex, truncateAll } from '../helpers/db.ts';
+import { openIngestOnEmptyDatabase, testKnex } from '../helpers/db.ts';
 import { at, insertNas, sinceT0 } from '../helpers/fixtures.ts';
 import {
   batchesOf,
@@ -69,12 +69,8 @@ describe('rule table through the batch transaction (test/helpers/rule-cases.ts)'
   this.timeout(120_000);
   let conn: IngestConnection;
 
-  before(async () => {
-    await truncateAll();
-    conn = await IngestConnection.open(testConnection());
-    // Every month a case's times fall in (the batch would make them itself, on its retry path).
-    await conn.ensurePartitions(at(-40 * DAY), at(40 * DAY));
-  });
+  // Every month a case's times fall in.
+  before(async () => (conn = await openIngestOnEmptyDatabase(at(-40 * DAY), at(40 * DAY))));
   after(async () => conn.close());
 
   for (const c of RULE_CASES) {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { DatabaseTarget } from '../../src/config/database.ts';
 import { readLock } from '../../src/db/embedded/lock.ts';
 import { createKnex, embeddedConnection, type PgConnection } from '../../src/db/knex.ts';
+import { IngestConnection } from '../../src/db/sql/ingest.ts';
 
 /** The database of this test run, as the application would be told about it. */
 export function testTarget(): DatabaseTarget {
@@ -70,4 +71,15 @@ export function databaseOutage(): DatabaseOutage {
       await admin.destroy();
     },
   };
+}
+
+/**
+ * An empty database and the batch transaction's own connection to it, with the month partitions of [from, to]
+ * made up front (a batch would make them itself, on its retry path).
+ */
+export async function openIngestOnEmptyDatabase(from: Date, to: Date): Promise<IngestConnection> {
+  await truncateAll();
+  const conn = await IngestConnection.open(testConnection());
+  await conn.ensurePartitions(from, to);
+  return conn;
 }
