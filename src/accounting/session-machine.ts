@@ -273,13 +273,6 @@ export function closeForNasRestart(s: SessionState, ev: NasRestartEvent, at: Dat
   return true;
 }
 
-/** §10: an open session without updates for too long closes at its last update (never "now"). */
-export function closeAsStale(s: SessionState): boolean {
-  if (s.logout !== null) return false;
-  closeEstimated(s, s.lastUpdate, 'stale');
-  return true;
-}
-
 /**
  * §6: `opened` just became open on a port where `others` are open. Returns the sessions it changed.
  * autoclose closes every older one at the newer login (never before its last update); flag marks both.

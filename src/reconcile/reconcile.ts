@@ -2,7 +2,8 @@
 //
 // A session is stale when it is open and its last update is older than its NAS's quiet limit
 // (src/accounting/heartbeat.ts). It is closed at logout = last_update (never "now": nothing shows it lasted
-// longer), close_reason 'stale', logout_estimated, session time logout − login (closeAsStale).
+// longer), close_reason 'stale', logout_estimated, session time logout − login. That rule lives in SQL, in
+// radtrack_close_stale (migration 20261203050000_reconcile_nas_index), so a page never leaves the database.
 //
 // A NAS is silent when nothing at all (Status-Server included) came within that limit. Its sessions are stale
 // too, but they are left open unless closeSilent: a silent NAS is more often unreachable than down, and its
@@ -162,7 +163,7 @@ async function eachQuietPage(
 }
 
 /**
- * Closes the NAS's open sessions last updated before `before` (closeAsStale's rule), a page at a time: each page
+ * Closes the NAS's open sessions last updated before `before` (docs/accounting.md §10, in radtrack_close_stale), a page at a time: each page
  * one transaction under the NAS's ingest locks and one statement (IngestConnection.closeStaleOfNas), so a session
  * the listener updated meanwhile is seen after that update. Returns how many it closed; `list` gets the first
  * `wanted()` of each page.

@@ -236,7 +236,7 @@ export class IngestConnection {
 
   /**
    * Closes as stale the first `limit` open sessions of a NAS, by id after `afterId`, last updated before `before`,
-   * in one call of radtrack_close_stale (migration 20261203050000: closeAsStale's rule, in SQL). Call it holding
+   * in one call of radtrack_close_stale (migration 20261203050000: the stale rule of docs/accounting.md §10, where it lives). Call it holding
    * the NAS's ingest locks. Returns how many it closed, the last id, and the first `list` of them (by id) with
    * their usernames. A logout in a month without a partition fails with check_violation: see staleLogoutRange.
    */
