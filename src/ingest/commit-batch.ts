@@ -57,7 +57,7 @@ async function commitOnce(conn: IngestConnection, ids: IdCaches, items: IngestIt
   const loading = restartItem ? conn.lockAndLoad(nasLockKeys(restartItem.nas.id), [], [], restartItem.event.time, restartItem.event.time) : load(conn, sessionItems);
   try {
     const [batchIds, , loaded] = await Promise.all([resolving, beginning, loading]);
-    const pending = restartItem ? await restart(conn, ids, restartItem as RestartItem) : apply(batchIds, items, sessionItems, loaded);
+    const pending = restartItem ? await restart(conn, restartItem as RestartItem) : apply(batchIds, items, sessionItems, loaded);
     await assignIds(conn, ids, pending.state);
     // The write, then COMMIT, queued together (if the write fails, COMMIT only ends the failed transaction).
     await Promise.all([conn.write(writeOf(pending)), conn.commit()]);
@@ -120,7 +120,7 @@ function apply(ids: BatchIds, items: IngestItem[], sessionItems: SessionItem[], 
 }
 
 /** Accounting-On/Off, always a batch of its own: closes the NAS's open sessions page by page (§4). */
-async function restart(conn: IngestConnection, ids: IdCaches, item: RestartItem): Promise<Applied> {
+async function restart(conn: IngestConnection, item: RestartItem): Promise<Applied> {
   const at = effectiveRestartTime(item.event, await conn.lastRestart(item.nas.id));
   for (let after = 0n; ; ) {
     const page = await conn.openSessionsOfNas(item.nas.id, at, after, RESTART_PAGE);
